@@ -1,0 +1,280 @@
+"""Events in, rows out: the one door into the store for chat history.
+
+``ingest`` takes any iterable of canonical events (an importer, a connector's
+stretch, the demo generator) and writes them in one transaction, chunk by
+chunk so memory stays flat. It is idempotent (messages are unique per group
+and platform id; joins and leaves per event id) and all-or-nothing: an error
+anywhere leaves the store as it was before the call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from itertools import islice
+
+import orjson
+from django.db import transaction
+from django.utils import timezone
+
+from shequn.chat.bulk import writer
+from shequn.chat.models import ImportBatch, Message, Reaction
+from shequn.community.directory import AccountSpec, Directory
+from shequn.community.membership import apply_join, apply_leave, apply_rename
+from shequn.community.models import Account, Community, Group
+from shequn.events import (
+    Actor,
+    Event,
+    GroupCreated,
+    GroupRenamed,
+    MemberJoined,
+    MemberLeft,
+    MemberRenamed,
+    Mention,
+    MessageDeleted,
+    MessagePosted,
+    ReactionAdded,
+)
+
+CHUNK = 20_000
+
+
+class IngestError(ValueError):
+    """An event cannot be stored as given; nothing of its batch was written."""
+
+
+@dataclass
+class IngestStats:
+    """What one ingest added; events already stored count as duplicates."""
+
+    events: int = 0
+    messages: int = 0
+    duplicates: int = 0
+    joins: int = 0
+    leaves: int = 0
+    renames: int = 0
+    reactions: int = 0
+    deletions: int = 0
+    groups_created: int = 0
+    accounts_created: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def ingest(
+    events: Iterable[Event],
+    community: Community,
+    batch: ImportBatch | None = None,
+    chunk_size: int = CHUNK,
+) -> IngestStats:
+    """Store ``events`` in ``community``; all of them or, on any error, none."""
+    stats = IngestStats()
+    with transaction.atomic():
+        directory = Directory(community)
+        run = _Run(directory, stats, batch.pk if batch is not None else None)
+        try:
+            for chunk in _chunks(events, chunk_size):
+                run.chunk(chunk, first_index=stats.events)
+                stats.events += len(chunk)
+            run.settle()
+        finally:
+            run.writer.close()
+        stats.groups_created = directory.created_groups
+        stats.accounts_created = directory.created_accounts
+    return stats
+
+
+def _chunks(events: Iterable[Event], size: int) -> Iterator[list[Event]]:
+    iterator = iter(events)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def validate(event: Event, index: int) -> None:
+    """Raise IngestError naming the event when it lacks an id or an aware time."""
+    name = type(event).__name__
+    where = f"event {index} ({name} {event.event_id!r} in {event.platform}/{event.group})"
+    if not event.event_id:
+        raise IngestError(f"{where}: missing event_id")
+    if not event.group or not event.platform:
+        raise IngestError(f"{where}: missing platform or group id")
+    if not isinstance(event.at, datetime):
+        raise IngestError(f"{where}: 'at' is {type(event.at).__name__}, expected a datetime")
+    if event.at.tzinfo is None or event.at.utcoffset() is None:
+        raise IngestError(f"{where}: 'at' is a naive datetime; expected timezone-aware UTC")
+
+
+class _Run:
+    """The state of one ingest call across its chunks."""
+
+    def __init__(self, directory: Directory, stats: IngestStats, batch_id: int | None) -> None:
+        self.directory = directory
+        self.stats = stats
+        self.batch_id = batch_id
+        self.writer = writer()
+        self.reactions: list[Reaction] = []
+        self.rows = 0
+
+    def chunk(self, events: list[Event], first_index: int) -> None:
+        for offset, event in enumerate(events):
+            validate(event, first_index + offset)
+        directory = self.directory
+        missing = list(_accounts_named(events, directory.accounts))
+        if missing:
+            self.settle()
+            directory.ensure_accounts(missing)
+        rows: list[tuple[object, ...]] = []
+        later: list[Event] = []
+        group_key: tuple[str, str] = ("", "")
+        group_id = 0
+        for event in events:
+            # Consecutive events mostly share a group: skip the lookup for them.
+            if (event.platform, event.group) != group_key:
+                group_key = (event.platform, event.group)
+                group_id = self._group(event).pk
+            if type(event) is MessagePosted:
+                rows.append(self._row(group_id, event))
+            elif isinstance(event, MemberJoined | MemberLeft | MemberRenamed):
+                self._membership(group_id, event)
+            else:
+                later.append(event)
+        if directory.fresh or directory.dirty:
+            self.settle()
+            directory.flush()
+        if rows:
+            self.writer.write(rows)
+            self.rows += len(rows)
+        if later:
+            # Reactions and deletions refer to messages, which must be written first.
+            self.settle()
+            for event in later:
+                self._other(self._group(event), event)
+            self._write_reactions()
+
+    def settle(self) -> None:
+        """Wait for the message writer, so the connection is ours and the counts are true."""
+        self.stats.messages += self.writer.wait()
+        self.stats.duplicates = self.rows - self.stats.messages
+
+    def _group(self, event: Event) -> Group:
+        try:
+            return self.directory.group(event.platform, event.group, event.group_name)
+        except ValueError as exc:
+            raise IngestError(str(exc)) from None
+
+    def _row(self, group_id: int, event: MessagePosted) -> tuple[object, ...]:
+        sender = None
+        if event.actor is not None:
+            sender = self.directory.accounts[(event.platform, event.actor.id)]
+            if (group_id, sender) not in self.directory.stays:
+                self.directory.seen(group_id, sender, event.at)
+        mentions = None
+        if event.mentions:
+            ids = [
+                i for m in event.mentions if (i := self._mentioned(event.platform, m)) is not None
+            ]
+            mentions = orjson.dumps(ids).decode() if ids else None
+        time = self.writer.time
+        return (
+            group_id,
+            sender,
+            event.event_id,
+            time(event.at),
+            str(event.kind),
+            event.text,
+            event.reply_to,
+            mentions,
+            time(event.edited_at) if event.edited_at is not None else None,
+            self.batch_id,
+        )
+
+    def _mentioned(self, platform: str, mention: Mention) -> int | None:
+        # A mention by name only resolves to an account already known by that name.
+        if mention.id:
+            return self.directory.accounts.get((platform, mention.id))
+        return self.directory.account_by_name(platform, mention.name)
+
+    def _membership(self, group_id: int, event: MemberJoined | MemberLeft | MemberRenamed) -> None:
+        directory, stats = self.directory, self.stats
+        if isinstance(event, MemberJoined):
+            inviter = _account_or_none(directory, event.platform, event.inviter)
+            stats.joins += apply_join(directory, group_id, event, inviter)
+        elif isinstance(event, MemberLeft):
+            remover = _account_or_none(directory, event.platform, event.actor)
+            if remover == directory.account_id(event.platform, event.member.id):
+                remover = None
+            stats.leaves += apply_leave(directory, group_id, event, remover)
+        elif event.actor is not None:
+            account = directory.account_id(event.platform, event.actor.id)
+            if apply_rename(directory, group_id, account, event.new_name):
+                stats.renames += 1
+                Account.objects.filter(pk=account).update(display_name=event.new_name)
+
+    def _other(self, group: Group, event: Event) -> None:
+        if isinstance(event, ReactionAdded) and event.actor is not None:
+            self.reactions.append(
+                Reaction(
+                    group=group,
+                    message_external_id=event.message_id,
+                    account_id=self.directory.account_id(event.platform, event.actor.id),
+                    emoji=event.emoji,
+                    at=event.at,
+                )
+            )
+        elif isinstance(event, MessageDeleted):
+            self.stats.deletions += Message.objects.filter(
+                group=group, external_id=event.message_id, deleted_at__isnull=True
+            ).update(deleted_at=event.at)
+        elif isinstance(event, GroupRenamed):
+            Group.objects.filter(pk=group.pk).update(name=event.new_name)
+            group.name = event.new_name
+        elif isinstance(event, GroupCreated) and group.created_at is None:
+            Group.objects.filter(pk=group.pk).update(created_at=event.at)
+            group.created_at = event.at
+
+    def _write_reactions(self) -> None:
+        if not self.reactions:
+            return
+        groups = {r.group_id for r in self.reactions}
+        stored = Reaction.objects.filter(group_id__in=groups)
+        before = stored.count()
+        Reaction.objects.bulk_create(self.reactions, ignore_conflicts=True)
+        self.stats.reactions += stored.count() - before
+        self.reactions = []
+
+
+def _account_or_none(directory: Directory, platform: str, actor: Actor | None) -> int | None:
+    if actor is None:
+        return None
+    return directory.accounts.get((platform, actor.id))
+
+
+def _accounts_named(
+    events: list[Event], known: dict[tuple[str, str], int]
+) -> Iterator[AccountSpec]:
+    """Every account not yet known that the chunk names as actor, member, inviter or mention."""
+    for event in events:
+        platform = event.platform
+        actors: list[Actor] = [event.actor] if event.actor is not None else []
+        if isinstance(event, MemberJoined | MemberLeft):
+            actors.append(event.member)
+        if isinstance(event, MemberJoined) and event.inviter is not None:
+            actors.append(event.inviter)
+        for actor in actors:
+            if (platform, actor.id) not in known:
+                yield AccountSpec(platform, actor.id, actor.name, actor.is_bot)
+        if type(event) is MessagePosted:
+            for mention in event.mentions:
+                if mention.id and (platform, mention.id) not in known:
+                    yield AccountSpec(platform, mention.id, mention.name)
+
+
+def finish_batch(batch: ImportBatch, stats: IngestStats | None, error: str = "") -> None:
+    """Close an import batch with its counts or its error."""
+    batch.finished_at = timezone.now()
+    batch.status = ImportBatch.Status.FAILED if error else ImportBatch.Status.DONE
+    batch.counts = stats.as_dict() if stats is not None else {}
+    batch.error = error
+    batch.save(update_fields=["finished_at", "status", "counts", "error"])

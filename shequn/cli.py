@@ -1,0 +1,111 @@
+"""The ``shequn`` command: set up, serve, load the demo, import, and Django's own commands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from collections.abc import Callable, Sequence
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequn.settings")
+    import django
+
+    django.setup()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    return 0
+
+
+def ensure_admin() -> str | None:
+    """Create a superuser named ``admin`` when no superuser exists; return its password once."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model()
+    if users.objects.filter(is_superuser=True).exists():
+        return None
+    password = secrets.token_urlsafe(12)
+    users.objects.create_superuser(username="admin", email="", password=password)
+    return password
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    """Migrate, load the demo community into an empty store, and make sure an admin exists."""
+    cmd_migrate(args)
+    from shequn.community.models import Community
+
+    if not args.no_demo and not Community.objects.exists():
+        from shequn.demo.load import load_demo
+
+        print("正在生成示例社群 (loading the demo community)…", flush=True)
+        summary = load_demo()
+        print(f"  {summary}", flush=True)
+    password = ensure_admin()
+    if password is not None:
+        print("已创建管理员账号 (admin account created) — shown once, keep it safe:")
+        print("  username: admin")
+        print(f"  password: {password}", flush=True)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    cmd_migrate(args)
+    from shequn.demo.load import load_demo
+
+    print(load_demo())
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _django()
+    import uvicorn
+
+    print(f"shequn: http://{args.host}:{args.port}/", flush=True)
+    uvicorn.run("shequn.asgi:application", host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    _django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["shequn", *args.rest])
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="shequn", description="社群运营系统 community operations")
+    sub = p.add_subparsers(dest="command", required=True)
+    commands: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
+        "setup": (cmd_setup, "migrate, load the demo into an empty store, create an admin"),
+        "migrate": (cmd_migrate, "create or upgrade the database schema"),
+        "demo": (cmd_demo, "load the deterministic demo community"),
+        "serve": (cmd_serve, "serve the dashboard with uvicorn"),
+        "manage": (cmd_manage, "run a Django management command"),
+    }
+    subs = {}
+    for name, (func, text) in commands.items():
+        subs[name] = sub.add_parser(name, help=text, description=text)
+        subs[name].set_defaults(func=func)
+    subs["setup"].add_argument("--no-demo", action="store_true", help="do not load the demo")
+    subs["serve"].add_argument("--host", default="127.0.0.1")
+    subs["serve"].add_argument("--port", type=int, default=8000)
+    subs["manage"].add_argument("rest", nargs=argparse.REMAINDER)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CommunityConfig(AppConfig):
+    name = "shequn.community"
+    label = "community"
+    verbose_name = "社群"

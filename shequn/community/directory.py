@@ -1,0 +1,177 @@
+"""Who is who during one ingest: groups, accounts and memberships, cached.
+
+Ingest sees the same few thousand accounts over millions of messages, so it
+asks this directory instead of the database. New accounts are created in bulk,
+each with its own archive entry numbered in the order people were first seen;
+membership changes are applied in event order and flushed once per chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Max
+
+from shequn.community.models import Account, Community, Group, Membership, Person
+
+AccountKey = tuple[str, str]  # (platform, external id)
+
+
+@dataclass(slots=True)
+class AccountSpec:
+    """What an event tells about an account that may not exist yet."""
+
+    platform: str
+    external_id: str
+    name: str
+    is_bot: bool = False
+
+
+@dataclass
+class Directory:
+    """Caches for one community for the span of one ingest."""
+
+    community: Community
+    groups: dict[AccountKey, Group] = field(default_factory=dict)
+    accounts: dict[AccountKey, int] = field(default_factory=dict)
+    names: dict[tuple[str, str], int] = field(default_factory=dict)
+    stays: dict[tuple[int, int], Membership] = field(default_factory=dict)
+    join_ids: dict[int, set[str]] = field(default_factory=dict)
+    leave_ids: dict[int, set[str]] = field(default_factory=dict)
+    dirty: dict[int, Membership] = field(default_factory=dict)
+    fresh: list[Membership] = field(default_factory=list)
+    created_groups: int = 0
+    created_accounts: int = 0
+
+    def __post_init__(self) -> None:
+        for pk, platform, ext, name in Account.objects.filter(community=self.community).values_list(
+            "pk", "platform", "external_id", "display_name"
+        ):
+            self.accounts[(platform, ext)] = pk
+            if name:
+                self.names.setdefault((platform, name), pk)
+
+    # --- groups --------------------------------------------------------------
+
+    def group(self, platform: str, external_id: str, name: str) -> Group:
+        """The group with this platform id, created in this community if unknown."""
+        key = (platform, external_id)
+        found = self.groups.get(key)
+        if found is not None:
+            return found
+        group = Group.objects.filter(platform=platform, external_id=external_id).first()
+        if group is not None and group.community_id != self.community.pk:
+            raise ValueError(
+                f"group {platform}/{external_id} belongs to another community "
+                f"({group.community.name}); import it there"
+            )
+        if group is None:
+            group = Group.objects.create(
+                community=self.community,
+                platform=platform,
+                external_id=external_id,
+                name=name or external_id,
+            )
+            self.created_groups += 1
+        self.groups[key] = group
+        self._load_stays(group.pk)
+        return group
+
+    def _load_stays(self, group_id: int) -> None:
+        joins: set[str] = set()
+        leaves: set[str] = set()
+        # Ordered by id, so the latest stay of each account wins.
+        for stay in Membership.objects.filter(group_id=group_id).order_by("pk"):
+            self.stays[(group_id, stay.account_id)] = stay
+            if stay.join_event_id:
+                joins.add(stay.join_event_id)
+            if stay.leave_event_id:
+                leaves.add(stay.leave_event_id)
+        self.join_ids[group_id] = joins
+        self.leave_ids[group_id] = leaves
+
+    # --- accounts ------------------------------------------------------------
+
+    def ensure_accounts(self, specs: Iterable[AccountSpec]) -> None:
+        """Create the accounts not seen before, each with a new numbered person."""
+        missing: dict[AccountKey, AccountSpec] = {}
+        for spec in specs:
+            key = (spec.platform, spec.external_id)
+            if key not in self.accounts and key not in missing:
+                missing[key] = spec
+        if not missing:
+            return
+        top = Person.objects.filter(community=self.community).aggregate(n=Max("number"))["n"]
+        first = (top or 0) + 1
+        persons = Person.objects.bulk_create(
+            Person(community=self.community, number=first + i, display_name=s.name or s.external_id)
+            for i, s in enumerate(missing.values())
+        )
+        accounts = Account.objects.bulk_create(
+            Account(
+                community=self.community,
+                person=person,
+                platform=spec.platform,
+                external_id=spec.external_id,
+                display_name=spec.name,
+                is_bot=spec.is_bot,
+            )
+            for person, spec in zip(persons, missing.values(), strict=True)
+        )
+        for account in accounts:
+            self.accounts[(account.platform, account.external_id)] = account.pk
+            if account.display_name:
+                self.names.setdefault((account.platform, account.display_name), account.pk)
+        self.created_accounts += len(accounts)
+
+    def account_id(self, platform: str, external_id: str) -> int:
+        return self.accounts[(platform, external_id)]
+
+    def account_by_name(self, platform: str, name: str) -> int | None:
+        return self.names.get((platform, name))
+
+    # --- memberships ---------------------------------------------------------
+
+    def stay(self, group_id: int, account_id: int) -> Membership | None:
+        """The account's latest stay in the group, open or closed."""
+        return self.stays.get((group_id, account_id))
+
+    def new_stay(self, group_id: int, account_id: int, **fields: object) -> Membership:
+        stay = Membership(group_id=group_id, account_id=account_id, **fields)
+        self.stays[(group_id, account_id)] = stay
+        self.fresh.append(stay)
+        return stay
+
+    def touched(self, stay: Membership) -> None:
+        """Mark a stored stay as changed; it is written at the next flush."""
+        if stay.pk is not None:
+            self.dirty[stay.pk] = stay
+
+    def seen(self, group_id: int, account_id: int, at: datetime) -> None:
+        """An account spoke: give it an open stay if it has none in this group."""
+        if (group_id, account_id) not in self.stays:
+            self.new_stay(group_id, account_id, first_seen_at=at)
+
+    def flush(self) -> None:
+        """Write the stays created and changed since the last flush."""
+        if self.fresh:
+            Membership.objects.bulk_create(self.fresh)
+            self.fresh = []
+        if self.dirty:
+            Membership.objects.bulk_update(
+                list(self.dirty.values()),
+                [
+                    "joined_at",
+                    "join_how",
+                    "inviter",
+                    "left_at",
+                    "left_how",
+                    "removed_by",
+                    "nickname",
+                    "join_event_id",
+                    "leave_event_id",
+                ],
+            )
+            self.dirty = {}

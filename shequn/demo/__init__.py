@@ -1,0 +1,1 @@
+"""A deterministic demo community: realistic, Chinese, with groups whose fates are known."""

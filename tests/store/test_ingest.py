@@ -1,0 +1,185 @@
+"""Ingest: idempotent, all-or-nothing, and it builds the archive as events reveal people."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from shequn.chat.ingest import IngestError, ingest
+from shequn.chat.models import Message, Reaction
+from shequn.community.models import Account, Community, Group, Membership, Person
+from shequn.events import (
+    Actor,
+    GroupRenamed,
+    LeaveHow,
+    MemberLeft,
+    MemberRenamed,
+    Mention,
+    MessageDeleted,
+    MessageKind,
+    ReactionAdded,
+)
+from tests.store.factories import T0, joined, message
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.store]
+
+
+def counts() -> dict[str, int]:
+    return {
+        "messages": Message.objects.count(),
+        "accounts": Account.objects.count(),
+        "persons": Person.objects.count(),
+        "memberships": Membership.objects.count(),
+        "groups": Group.objects.count(),
+        "reactions": Reaction.objects.count(),
+    }
+
+
+def test_creates_group_accounts_persons_and_memberships(community: Community) -> None:
+    stats = ingest([message(1, "u1"), message(2, "u2"), message(3, "u1")], community)
+    assert stats.messages == 3 and stats.groups_created == 1 and stats.accounts_created == 2
+    group = Group.objects.get(platform="test", external_id="g1")
+    assert group.name == "测试群" and group.community == community
+    numbers = sorted(Person.objects.values_list("number", "display_name"))
+    assert numbers == [(1, "成员u1"), (2, "成员u2")]
+    stays = Membership.objects.filter(group=group, left_at__isnull=True)
+    assert stays.count() == 2
+    first = Message.objects.get(group=group, external_id="m1")
+    assert first.text == "第1条消息" and first.at == T0 + timedelta(minutes=1)
+    assert first.sender is not None and first.sender.external_id == "u1"
+
+
+def test_same_batch_twice_adds_nothing(community: Community) -> None:
+    events = [joined(0, "u1"), message(1, "u1"), message(2, "u2", reply_to="m1")]
+    ingest(events, community)
+    before = counts()
+    again = ingest(events, community)
+    assert counts() == before
+    assert again.messages == 0 and again.duplicates == 2 and again.joins == 0
+
+
+def test_overlapping_batches_add_only_the_new_part(community: Community) -> None:
+    ingest([message(n) for n in range(0, 60)], community)
+    stats = ingest([message(n) for n in range(40, 100)], community, chunk_size=7)
+    assert stats.messages == 40 and stats.duplicates == 20
+    assert Message.objects.count() == 100
+
+
+def test_failure_midway_leaves_store_unchanged(community: Community) -> None:
+    ingest([message(1)], community)
+    before = counts()
+
+    def events():  # type: ignore[no-untyped-def]
+        yield from (message(n, f"new{n}") for n in range(2, 50))
+        raise OSError("disk went away")
+
+    with pytest.raises(OSError):
+        ingest(events(), community, chunk_size=10)
+    assert counts() == before
+
+
+def test_naive_datetime_is_refused_by_name_and_nothing_is_written(community: Community) -> None:
+    good = [message(n) for n in range(5)]
+    bad = message(5)
+    object.__setattr__(bad, "at", datetime(2026, 3, 1, 12, 0))
+    with pytest.raises(IngestError, match=r"event 5 \(MessagePosted 'm5' in test/g1\).*naive"):
+        ingest([*good, bad], community, chunk_size=2)
+    assert Message.objects.count() == 0 and Account.objects.count() == 0
+
+
+def test_missing_event_id_is_refused(community: Community) -> None:
+    bad = message(1)
+    object.__setattr__(bad, "event_id", "")
+    with pytest.raises(IngestError, match="missing event_id"):
+        ingest([bad], community)
+    assert Group.objects.count() == 0
+
+
+def test_join_records_inviter_and_leave_closes_the_stay(community: Community) -> None:
+    ingest([joined(0, "boss"), joined(1, "newbie", inviter="boss")], community)
+    stay = Membership.objects.get(account__external_id="newbie")
+    assert stay.inviter is not None and stay.inviter.external_id == "boss"
+    assert stay.join_how == "invite" and stay.joined_at == T0 + timedelta(minutes=1)
+    kick = MemberLeft(
+        platform="test",
+        group="g1",
+        event_id="k1",
+        at=T0 + timedelta(hours=1),
+        actor=Actor(id="boss"),
+        member=Actor(id="newbie"),
+        how=LeaveHow.REMOVED,
+    )
+    ingest([kick], community)
+    ingest([kick], community)
+    stay.refresh_from_db()
+    assert stay.left_how == "removed" and stay.removed_by is not None
+    assert stay.removed_by.external_id == "boss"
+    # Coming back opens a second stay; the first keeps its history.
+    ingest([joined(9, "newbie")], community)
+    assert Membership.objects.filter(account__external_id="newbie").count() == 2
+
+
+def test_speaker_before_join_gets_one_stay_filled_by_the_join(community: Community) -> None:
+    ingest([message(1, "early")], community)
+    ingest([joined(2, "early", inviter="u1")], community)
+    stays = Membership.objects.filter(account__external_id="early")
+    assert stays.count() == 1
+    assert stays.get().join_how == "invite" and stays.get().first_seen_at is not None
+
+
+def test_mentions_reactions_deletions_renames(community: Community) -> None:
+    events = [
+        message(1, "u1"),
+        message(2, "u2", mentions=(Mention(id="u1"), Mention(name="成员u2"), Mention(name="?"))),
+        ReactionAdded(
+            platform="test",
+            group="g1",
+            event_id="r1",
+            at=T0,
+            actor=Actor(id="u2"),
+            message_id="m1",
+            emoji="👍",
+        ),
+        MessageDeleted(
+            platform="test", group="g1", event_id="d1", at=T0, actor=None, message_id="m1"
+        ),
+        MemberRenamed(
+            platform="test",
+            group="g1",
+            event_id="n1",
+            at=T0,
+            actor=Actor(id="u2"),
+            old_name="成员u2",
+            new_name="北京-投资-王磊",
+        ),
+        GroupRenamed(
+            platform="test", group="g1", event_id="t1", at=T0, actor=None, new_name="新群名"
+        ),
+    ]
+    stats = ingest(events, community)
+    ingest(events, community)
+    u1, u2 = (Account.objects.get(external_id=x) for x in ("u1", "u2"))
+    second = Message.objects.get(external_id="m2")
+    assert second.mentions == [u1.pk, u2.pk]  # the unknown name is dropped
+    assert stats.reactions == 1 and Reaction.objects.count() == 1
+    assert Message.objects.get(external_id="m1").deleted_at == T0
+    assert Membership.objects.get(account=u2).nickname == "北京-投资-王磊"
+    assert Group.objects.get().name == "新群名"
+
+
+def test_kinds_and_system_messages_without_sender(community: Community) -> None:
+    packet = message(1, kind=MessageKind.RED_PACKET, text="[红包]")
+    system = message(2)
+    object.__setattr__(system, "actor", None)
+    ingest([packet, system], community)
+    assert Message.objects.get(external_id="m1").kind == "red_packet"
+    assert Message.objects.get(external_id="m2").sender is None
+
+
+def test_groups_of_other_communities_are_not_taken_over(community: Community) -> None:
+    other = Community.objects.create(name="另一个社群")
+    ingest([message(1)], community)
+    with pytest.raises(IngestError, match="belongs to another community"):
+        ingest([message(2)], other)
+    assert Message.objects.count() == 1 and not Account.objects.filter(community=other).exists()
