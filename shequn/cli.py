@@ -72,6 +72,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    _django()
+    from shequn.importers.command import run_import
+
+    return run_import(args)
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _django()
     from django.core.management import execute_from_command_line
@@ -88,6 +95,7 @@ def parser() -> argparse.ArgumentParser:
         "migrate": (cmd_migrate, "create or upgrade the database schema"),
         "demo": (cmd_demo, "load the deterministic demo community"),
         "serve": (cmd_serve, "serve the dashboard with uvicorn"),
+        "import": (cmd_import, "import chat export files (format detected from content)"),
         "manage": (cmd_manage, "run a Django management command"),
     }
     subs = {}
@@ -98,6 +106,9 @@ def parser() -> argparse.ArgumentParser:
     subs["serve"].add_argument("--host", default="127.0.0.1")
     subs["serve"].add_argument("--port", type=int, default=8000)
     subs["manage"].add_argument("rest", nargs=argparse.REMAINDER)
+    from shequn.importers.options import add_import_arguments
+
+    add_import_arguments(subs["import"])
     return p
 
 

@@ -271,6 +271,11 @@ def _accounts_named(
                     yield AccountSpec(platform, mention.id, mention.name)
 
 
+def start_batch(community: Community, source: str, fmt: str) -> ImportBatch:
+    """Open the record of one import; its messages point back to it."""
+    return ImportBatch.objects.create(community=community, source=source[:500], format=fmt)
+
+
 def finish_batch(batch: ImportBatch, stats: IngestStats | None, error: str = "") -> None:
     """Close an import batch with its counts or its error."""
     batch.finished_at = timezone.now()
