@@ -37,7 +37,7 @@ class Directory:
     groups: dict[AccountKey, Group] = field(default_factory=dict)
     accounts: dict[AccountKey, int] = field(default_factory=dict)
     names: dict[tuple[str, str], int] = field(default_factory=dict)
-    stays: dict[tuple[int, int], Membership] = field(default_factory=dict)
+    stays: dict[tuple[int, int], list[Membership]] = field(default_factory=dict)
     join_ids: dict[int, set[str]] = field(default_factory=dict)
     leave_ids: dict[int, set[str]] = field(default_factory=dict)
     dirty: dict[int, Membership] = field(default_factory=dict)
@@ -84,7 +84,7 @@ class Directory:
         leaves: set[str] = set()
         # Ordered by id, so the latest stay of each account wins.
         for stay in Membership.objects.filter(group_id=group_id).order_by("pk"):
-            self.stays[(group_id, stay.account_id)] = stay
+            self.stays.setdefault((group_id, stay.account_id), []).append(stay)
             if stay.join_event_id:
                 joins.add(stay.join_event_id)
             if stay.leave_event_id:
@@ -136,11 +136,21 @@ class Directory:
 
     def stay(self, group_id: int, account_id: int) -> Membership | None:
         """The account's latest stay in the group, open or closed."""
-        return self.stays.get((group_id, account_id))
+        stays = self.stays.get((group_id, account_id))
+        return stays[-1] if stays else None
+
+    def stay_covering(self, group_id: int, account_id: int, at: datetime) -> Membership | None:
+        """A stay whose known span includes ``at``: a join then is a repeat, not a return."""
+        for stay in self.stays.get((group_id, account_id), ()):
+            # A stay only seen through messages has no known start: a join may still open it.
+            start = stay.joined_at
+            if start is not None and start <= at and (stay.left_at is None or at < stay.left_at):
+                return stay
+        return None
 
     def new_stay(self, group_id: int, account_id: int, **fields: object) -> Membership:
         stay = Membership(group_id=group_id, account_id=account_id, **fields)
-        self.stays[(group_id, account_id)] = stay
+        self.stays.setdefault((group_id, account_id), []).append(stay)
         self.fresh.append(stay)
         return stay
 

@@ -25,9 +25,13 @@ def apply_join(
         "inviter_id": inviter_id,
         "join_event_id": event.event_id,
     }
+    if directory.stay_covering(group_id, member_id, event.at) is not None:
+        # Already in then: a repeated join without a leave between. Judged by time, not
+        # by what came before in this batch, so a re-import reaches the same verdict.
+        return False
     if stay is not None and stay.left_at is None and stay.left_how == "":
         if stay.joined_at is not None:
-            return False  # already in: a repeated join without a leave between
+            return False  # still in since an earlier join
         # They were seen speaking before the join was known: this join opened that stay.
         for name, value in fields.items():
             setattr(stay, name, value)

@@ -116,7 +116,7 @@ def test_join_records_inviter_and_leave_closes_the_stay(community: Community) ->
     assert stay.left_how == "removed" and stay.removed_by is not None
     assert stay.removed_by.external_id == "boss"
     # Coming back opens a second stay; the first keeps its history.
-    ingest([joined(9, "newbie")], community)
+    ingest([joined(90, "newbie")], community)
     assert Membership.objects.filter(account__external_id="newbie").count() == 2
 
 
