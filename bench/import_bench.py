@@ -315,8 +315,8 @@ def run_peer(python: Path, tool: str, path: Path, logs: Path) -> dict:
 def run_shequn(path: Path, fmt: str, workdir: Path, logs: Path) -> dict:
     """``shequn setup --no-demo`` (untimed) in a fresh data dir, then a timed ``shequn import``."""
     data = Path(tempfile.mkdtemp(prefix=f"shequn-{fmt}-", dir=workdir))
-    env = {k: v for k, v in os.environ.items() if k != "SHEQUN_DATABASE_URL"}
-    env["SHEQUN_DATA_DIR"] = str(data)
+    env = {k: v for k, v in os.environ.items() if k != "SHEQUN_DATABASE_URL"}  # SQLite
+    env |= {"SHEQUN_DATA_DIR": str(data)}
     try:
         setup = [str(SHEQUN), "setup", "--no-demo"]
         subprocess.run(setup, env=env, check=True, capture_output=True)
@@ -327,10 +327,9 @@ def run_shequn(path: Path, fmt: str, workdir: Path, logs: Path) -> dict:
     finally:
         shutil.rmtree(data, ignore_errors=True)
     try:
-        files = json.loads(result.pop("stdout"))["files"]
-        result["messages"] = files[0]["stats"].get("messages")
-        result["detected"] = files[0]["format"]
-        result["error"] = files[0]["error"] or None
+        file = json.loads(result.pop("stdout"))["files"][0]
+        result |= {"messages": file["stats"].get("messages"), "detected": file["format"]}
+        result |= {"error": file["error"] or None, "stats": file["stats"] | file["skipped"]}
     except (ValueError, KeyError, IndexError):
         result["messages"] = None
     return result
@@ -351,15 +350,11 @@ def verdicts(runs: dict) -> dict:
     return out
 
 
-def fmt_of(run: str) -> str:
-    return "telegram" if run.endswith("telegram") else "whatsapp"
-
-
 def print_table(runs: dict, ratios: dict) -> None:
     print(f"\n{'tool':<16}{'format':<10}{'messages':>11}{'wall s':>9}{'peak RSS MB':>13}  status")
     for name, r in runs.items():
         tool = name.split("/")[0] + (" import" if name.startswith("shequn") else "")
-        fmt = fmt_of(name)
+        fmt = "telegram" if name.endswith("telegram") else "whatsapp"
         msgs = "—" if r.get("messages") is None else f"{r['messages']:,}"
         bad = r["exit"] != 0 or r.get("error")
         status = f"FAILED (exit {r['exit']}) {r.get('error') or ''}" if bad else "ok"
@@ -367,7 +362,7 @@ def print_table(runs: dict, ratios: dict) -> None:
     for v in ratios.values():
         met = {k: "met" if v[k] else "NOT met" for k in ("wall_ok", "rss_ok")}
         print(
-            f"shequn/{v['against']}: wall ×{v['wall_ratio']} (target ≤ {v['wall_target']}: "
+            f"shequn vs {v['against']}: wall ×{v['wall_ratio']} (target ≤ {v['wall_target']}: "
             f"{met['wall_ok']}), RSS ×{v['rss_ratio']} (shequn < {v['rss_target_mb']} MB: "
             f"{met['rss_ok']})"
         )
@@ -392,7 +387,8 @@ def main() -> int:
     paths = {"telegram": tg_path, "whatsapp": wa_path}
     runs = {}
     for name in RUNS:
-        if args.only in (None, fmt := fmt_of(name)):
+        fmt = "telegram" if name.endswith("telegram") else "whatsapp"
+        if args.only in (None, fmt):
             print(f"timing {name} …", flush=True)
             if name.startswith("shequn/"):
                 runs[name] = run_shequn(paths[fmt], fmt, workdir, workdir / "logs")

@@ -61,6 +61,8 @@ def database_from_url(url: str, data_dir: Path) -> dict[str, Any]:
                 " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
                 "transaction_mode": "IMMEDIATE",
             },
+            # A file, not memory: analytics reads the store from a second connection.
+            "TEST": {"NAME": str(data_dir / "test_shequn.sqlite3")},
         }
     if parts.scheme in {"postgres", "postgresql"}:
         return {

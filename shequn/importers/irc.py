@@ -21,9 +21,10 @@ What the format cannot tell, and how this importer copes:
   Times are local to ``options.tz``. Lines without a time (``=== x has joined``)
   take the time of the line before, or of the first timed line after.
 * **Event ids** are ``YYYY-MM-DD:<hash>``, the hash over (local time, line kind,
-  nick, text, how many times that same tuple already occurred). Line numbers
-  are left out on purpose: two logs of the same channel and day that start at
-  different lines (a bouncer's and a client's) give the same ids.
+  nick, text or new nick or kicker, how many times that same tuple already
+  occurred). Line numbers are left out on purpose: two logs of the same channel
+  and day that start at different lines give the same ids for the lines they
+  share, and so do a weechat and a ZNC log when their clocks agree.
 * **Replies and mentions.** IRC has no reply links; people address each other
   with ``nick: text`` or ``nick, text``. When a message starts so and ``nick``
   is known in this log (has spoken, joined or been renamed to), it gets
@@ -64,7 +65,7 @@ from shequn.events import (
     MessagePosted,
 )
 from shequn.importers.base import ImportFormatError, ImportOptions
-from shequn.importers.irc_lines import Line, classify
+from shequn.importers.irc_lines import Line, classify, make_date
 from shequn.importers.text import guess_encoding, iter_lines, read_head
 
 FORMAT = "irc"
@@ -126,12 +127,7 @@ def group_of(path: Path) -> tuple[str, str]:
 
 def _file_date(path: Path) -> date | None:
     match = _FILE_DATE.search(path.name)
-    if match is None:
-        return None
-    try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
+    return None if match is None else make_date(match[1], match[2], match[3])
 
 
 class _Ids:
@@ -264,7 +260,10 @@ class _Reader:
         if found.clock is None:
             return self.clock.last
         self.day(number)
-        return self.clock.at(found.clock)
+        local = self.clock.at(found.clock)
+        if local is not None and local.year > 2999:  # a corrupt log's clock that keeps wrapping
+            raise ImportFormatError(self.path, f"line {number}", "times that keep to a calendar")
+        return local
 
     def line_events(self, number: int, found: Line, local: datetime) -> list[Event]:
         """The events of one classified line at its local time."""
@@ -278,9 +277,7 @@ class _Reader:
             "platform": FORMAT,
             "group": self.group,
             "group_name": self.group_name,
-            "event_id": self.ids.next(
-                local, found.kind, found.nick, f"{found.other}\x1f{found.text}"
-            ),
+            "event_id": self.ids.next(local, found.kind, found.nick, _id_text(found)),
             "at": local.replace(tzinfo=self.options.tz).astimezone(UTC),
             "actor": actor,
         }
@@ -316,3 +313,10 @@ class _Reader:
             if to is None or to == speaker:
                 return event_id
         return None
+
+
+def _id_text(found: Line) -> str:
+    """What besides time, kind and nick tells a line apart (the channel is the group)."""
+    if found.kind in ("rename", "kick"):
+        return found.other
+    return found.text if found.kind in ("say", "act") else ""

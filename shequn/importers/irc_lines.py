@@ -81,7 +81,8 @@ def classify(line: str) -> Line | None:
         found = _weechat(prefix, text)
         if found is None:
             return None
-        return _with_time(found, int(h), int(mi), int(s), date(int(y), int(mo), int(d)))
+        day = make_date(y, mo, d)
+        return None if day is None else _with_time(found, int(h), int(mi), int(s), day)
     match = _TIMED.match(line)
     if match is not None:
         h, mi, s, rest = match.groups()
@@ -157,9 +158,15 @@ def _weechat(prefix: str, text: str) -> Line | None:
 
 def _marker(line: str) -> Line:
     match = _DATE_MARK.match(line)
-    if match is not None and match[1] in _MONTHS:
-        try:
-            return Line("date", day=date(int(match[3]), _MONTHS[match[1]], int(match[2])))
-        except ValueError:
-            pass
-    return Line("skip", "log marker")
+    day = make_date(match[3], str(_MONTHS.get(match[1], 0)), match[2]) if match else None
+    return Line("skip", "log marker") if day is None else Line("date", day=day)
+
+
+def make_date(year: str, month: str, day: str) -> date | None:
+    """The date, or None when it is impossible or outside the years logs can have."""
+    if not 1970 <= int(year) <= 2999:
+        return None
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None

@@ -82,7 +82,8 @@ _EXPECTED = (
     "or '[31/12/19, 23:59:59] Name: text'"
 )
 _PREFIXES = ("WhatsApp Chat with ", "WhatsApp Chat - ", "WhatsApp-Chat mit ", "WhatsApp Chat mit ")
-_NAME_LIMIT = 25  # WhatsApp profile names are at most 25 characters
+_NAME_LIMIT = 25  # longer names (WhatsApp profile names are shorter) take the slow path
+_QUOTES = ('"', "“", "„", "«")
 _MENTION = re.compile("@\u2068(.+?)\u2069")
 _RECENT = 4096
 _STRIDE = 9  # split parts per header: stamp, 7 fields, body
@@ -222,10 +223,11 @@ class _Reader:
             or len(name) > _NAME_LIMIT
             or body[-1:] in _ODD_ENDS
             or body[:1] == "\u200e"
-            or "\n" in name
+            or "\n" in rest
             or '"' in name
             or "“" in name
             or "„" in name
+            or "«" in name
             or "@\u2068" in body
             or body.endswith(("omitted", "weggelassen"))
         ):
@@ -244,7 +246,7 @@ class _Reader:
     def other(self, at: datetime, local: str, rest: str) -> list[Event]:
         """Everything else: system lines, attachments, mentions, names that look odd."""
         name, sep, body = rest.partition(": ")
-        if not sep or "\n" in name or (_systemish(name) and parse_system(rest) is not None):
+        if not sep or "\n" in name or _system_with_colon(name, rest):
             return self.system(at, local, rest)
         end = body.find("\n")
         kind = attachment_kind(body if end < 0 else body[:end]) or MessageKind.TEXT
@@ -326,6 +328,16 @@ class _Common(TypedDict):
     group_name: str
 
 
-def _systemish(name: str) -> bool:
-    """A "name" that may really be the start of a system line containing ': '."""
-    return len(name) > _NAME_LIMIT or '"' in name or "“" in name or "„" in name
+def _system_with_colon(name: str, rest: str) -> bool:
+    """A system line with ': ' in it, which looks like ``name: body``.
+
+    Only quoted group names hold ': ' in system lines, so quotes must be in the
+    "name" and the line must state a creation or a new subject; an encryption
+    notice never passes for a person either.
+    """
+    if "end-to-end" in name or "Ende-zu-Ende" in name:
+        return True
+    if not any(quote in name for quote in _QUOTES):
+        return False
+    fact = parse_system(rest)
+    return fact is not None and fact.kind in ("created", "subject")

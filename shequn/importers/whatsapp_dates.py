@@ -35,6 +35,7 @@ GENERAL = re.compile(
 )
 
 VOTES_ENOUGH = 20
+_FIRST_YEAR, _LAST_YEAR = 1970, 2999  # a header outside these is text, not a date
 _CACHE_LIMIT = 4096
 
 
@@ -230,6 +231,8 @@ class Clock:
             if hour > 12:
                 return None
             hour = hour % 12 + (12 if ampm in "pP" else 0)
+        if not _FIRST_YEAR <= year <= _LAST_YEAR:
+            return None  # also keeps every zone conversion inside datetime's range
         try:
             local = datetime(year, int(fields[self.month_index]), int(fields[self.day_index]), hour)
         except ValueError:

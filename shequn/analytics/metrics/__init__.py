@@ -1,0 +1,1 @@
+"""Group-health metrics: pure functions of Frames returning a Result with its evidence."""
