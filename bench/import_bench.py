@@ -319,7 +319,10 @@ def run_shequn(path: Path, fmt: str, workdir: Path, logs: Path) -> dict:
     env |= {"SHEQUN_DATA_DIR": str(data)}
     try:
         setup = [str(SHEQUN), "setup", "--no-demo"]
-        subprocess.run(setup, env=env, check=True, capture_output=True)
+        done = subprocess.run(setup, env=env, capture_output=True, text=True)
+        if done.returncode:
+            error = "setup failed: " + done.stderr.strip()[-400:]
+            return {"wall_s": 0.0, "rss_mb": 0.0, "exit": done.returncode, "error": error}
         argv = [str(SHEQUN), "import", str(path), "--community", "bench", "--json"]
         result = measure(argv, logs / f"shequn-{fmt}.log", env)
         store = sum(f.stat().st_size for f in data.rglob("*") if f.is_file())

@@ -66,7 +66,7 @@ from shequn.events import (
 )
 from shequn.importers.base import ImportFormatError, ImportOptions
 from shequn.importers.irc_lines import Line, classify, make_date
-from shequn.importers.text import guess_encoding, iter_lines, read_head
+from shequn.importers.text import HEAD_BYTES, guess_encoding, iter_chunks, read_head
 
 FORMAT = "irc"
 REPLY_WINDOW = 100
@@ -93,7 +93,10 @@ def sniff(path: Path, head: bytes) -> bool:
     if encoding is None:
         return False
     text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
-    lines = [line for line in text.split("\n")[:-1][:200] if line.strip()][:50]
+    lines = text.split("\n")[:200]
+    if len(head) >= HEAD_BYTES and len(lines) < 200:
+        lines.pop()  # cut off by the head's end
+    lines = [line for line in lines if line.strip()][:50]
     known = sum(classify(line.rstrip("\r")) is not None for line in lines)
     return bool(lines) and known * 5 >= len(lines) * 3
 
@@ -123,6 +126,18 @@ def group_of(path: Path) -> tuple[str, str]:
     if match is not None:
         return match[0].lower(), match[0]
     return path.parent.name, path.parent.name
+
+
+def _lines(path: Path, options: ImportOptions) -> Iterator[tuple[int, str]]:
+    """Numbered lines, read in large chunks (so a decoding error names its exact line)."""
+    number = 0
+    for chunk in iter_chunks(path, options):
+        lines = chunk.split("\n")
+        if not lines[-1]:
+            lines.pop()
+        for line in lines:
+            number += 1
+            yield number, line.removesuffix("\r")
 
 
 def _file_date(path: Path) -> date | None:
@@ -204,7 +219,7 @@ class _Reader:
         """Events are held back until the first ``CHECK_LINES`` lines prove an IRC log."""
         held: list[tuple[int, Event]] = []
         waiting: list[tuple[int, Line]] = []  # untimed lines before the first timed one
-        for number, line in iter_lines(self.path, self.options):
+        for number, line in _lines(self.path, self.options):
             found = self.count(classify(line)) if line.strip() else None
             if found is not None:
                 local = self.local_time(number, found)
@@ -298,6 +313,8 @@ class _Reader:
         speaker = found.nick.lower()
         match = _ADDRESSED.match(found.text) if found.kind == "say" else None
         nick = self.known.get(match[1].lower()) if match is not None else None
+        if nick is not None and nick.lower() == speaker:
+            nick = None  # talking to oneself is neither mention nor reply
         mentions = (Mention(id=nick, name=nick),) if nick is not None else ()
         reply_to = self.replied(nick.lower(), speaker, number) if nick is not None else None
         said = self.said.setdefault(speaker, deque(maxlen=REPLY_CANDIDATES))

@@ -90,7 +90,8 @@ def iter_chunks(path: Path, options: ImportOptions | None = None) -> Iterator[st
 
     Only the last piece may lack the final line break. For parsers that scan
     with one regular expression over many lines at once instead of line by line;
-    the same checks and errors as :func:`iter_lines`, line endings left as they are.
+    the same checks and errors as :func:`iter_lines` (a decoding error names its
+    exact line), line endings left as they are.
     """
     head = read_head(path)
     if not head:
@@ -108,8 +109,9 @@ def iter_chunks(path: Path, options: ImportOptions | None = None) -> Iterator[st
             try:
                 text = pending + decoder.decode(raw)
             except UnicodeDecodeError as exc:
+                line = lines + exc.object.count(b"\n", 0, exc.start) + 1
                 raise ImportFormatError(
-                    path, f"line {lines + 1}", f"valid {encoding} text ({exc.reason})"
+                    path, f"line {line}", f"valid {encoding} text ({exc.reason})"
                 ) from None
             position += len(raw)
             cut = text.rfind("\n") + 1

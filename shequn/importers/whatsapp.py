@@ -13,9 +13,11 @@ What the format cannot tell, and how this importer copes:
   how many times that same triple already occurred in the file). Re-importing
   the same file, or a later export of the same chat that goes further (or
   starts later), yields the same ids for the same messages. Occurrences are
-  counted only among the last 64 distinct header times, which is where
-  identical triples can live in a time-ordered export. Local time, not UTC,
-  goes into the id, so a re-import with another ``tz`` finds the same rows.
+  counted among the last 4096 (to 8192) distinct triples only, so memory stays
+  flat: identical triples share a minute, hence sit close together. An export
+  that starts in the middle of such a run of identical messages numbers them
+  differently. Local time, not UTC, goes into the id, so a re-import with
+  another ``tz`` finds the same rows.
 * **Day/month order** is decided per file from all its dates, in a cheap first
   pass over the date prefixes only (see :mod:`whatsapp_dates`).
 * **Times are local** and carry no zone: they are read in ``options.tz`` and
@@ -44,7 +46,6 @@ import hashlib
 import re
 from collections.abc import Iterator
 from datetime import datetime
-from itertools import islice
 from pathlib import Path
 from typing import TypedDict
 
@@ -63,7 +64,7 @@ from shequn.events import (
     MessagePosted,
 )
 from shequn.importers.base import ImportFormatError, ImportOptions
-from shequn.importers.text import guess_encoding, iter_chunks, iter_lines
+from shequn.importers.text import guess_encoding, iter_chunks
 from shequn.importers.whatsapp_dates import Clock, HeaderForm, decide_day_first, detect_form
 from shequn.importers.whatsapp_system import (
     Fact,
@@ -86,7 +87,6 @@ _NAME_LIMIT = 25  # longer names (WhatsApp profile names are shorter) take the s
 _QUOTES = ('"', "“", "„", "«")
 _MENTION = re.compile("@\u2068(.+?)\u2069")
 _RECENT = 4096
-_STRIDE = 9  # split parts per header: stamp, 7 fields, body
 _ODD_ENDS = (">", ")")  # attachment placeholders end so
 
 
@@ -122,44 +122,43 @@ def group_of(path: Path) -> str:
 
 
 def _detect(path: Path) -> HeaderForm:
-    lines = (line for _, line in islice(iter_lines(path), HEAD_LINES))
-    form = detect_form(lines)
+    first = next(iter_chunks(path), "")
+    form = detect_form(first.split("\n", HEAD_LINES)[:HEAD_LINES])
     if form is None:
         raise ImportFormatError(path, f"lines 1-{HEAD_LINES}", _EXPECTED)
     return form
 
 
 def _headers(path: Path, starts: re.Pattern[str]) -> Iterator[re.Match[str]]:
-    """Every header-shaped line start of the file (the cheap first pass)."""
-    previous = "\n"
+    """Every header-shaped line start of the file (the cheap first pass).
+
+    Chunks end at line breaks, so each one starts a line: hence the ``\\n``.
+    """
     for chunk in iter_chunks(path):
-        yield from starts.finditer(previous + chunk)
-        previous = ""
+        yield from starts.finditer("\n" + chunk)
 
 
 class _Ids:
     """Stable event ids: a hash of local time, sender, body and occurrence count.
 
-    Counts live in two generations of at most ``_RECENT`` keys each, so memory
-    stays flat; identical triples share a minute, hence sit close together.
+    Counts are kept for the last ``_RECENT`` to ``2 * _RECENT`` distinct triples
+    only, so memory stays flat; identical triples share a minute, hence sit close
+    together in a time-ordered export.
     """
 
     def __init__(self) -> None:
-        self.current: dict[str, int] = {}
-        self.previous: dict[str, int] = {}
+        self.seen: dict[str, int] = {}
 
     def next(self, local: str, sender: str, body: str) -> str:
         """The id of the next event with this (local time, sender, body)."""
         key = f"{local}\x1f{sender}\x1f{body}"
-        count = self.current.get(key)
-        if count is None:
-            count = self.previous.get(key, 0)
-            if len(self.current) >= _RECENT:
-                self.previous = self.current
-                self.current = {}
-        self.current[key] = count + 1
+        seen = self.seen
+        count = seen.get(key, 0)
+        seen[key] = count + 1
         if count:
             key = f"{key}\x1f{count}"
+        elif len(seen) > 2 * _RECENT:
+            self.seen = dict(list(seen.items())[-_RECENT:])
         return hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
 
 
@@ -169,7 +168,7 @@ class _Reader:
     def __init__(self, path: Path, options: ImportOptions, form: HeaderForm, day_first: bool):
         self.path = path
         self.options = options
-        self.rx = form.pattern()
+        self.form = form
         self.clock = Clock(form, day_first, options.tz)
         self.group = options.group or group_of(path)
         self.group_name = self.group
@@ -185,21 +184,22 @@ class _Reader:
     def events(self) -> Iterator[Event]:
         """Split each chunk at header lines with one expression; what follows a header is its body.
 
-        ``split`` returns [text before, stamp, 7 date/time fields, body, stamp, …] in
-        one call, so the Python loop runs once per message, not once per line.
+        ``split`` returns [text before, header, body, header, body, …] in one call,
+        so the Python loop runs once per message, not once per line.
         """
-        split = re.compile("\n(" + self.rx.pattern + ")").split
-        read_clock, message = self.clock.read, self.message
+        split = re.compile("\n(" + self.form.pattern(capture=False).pattern + ")").split
+        read_clock, message, known = self.clock.read, self.message, self.clock.stamps.get
         stamp: tuple[datetime, str] | None = None
         body = ""  # the pending message's text so far
         for chunk in iter_chunks(self.path, self.options):
             parts = split("\n" + (chunk.replace("\r\n", "\n") if "\r" in chunk else chunk))
             parts[-1] = parts[-1].removesuffix("\n")
-            body += parts[0]
-            for i in range(1, len(parts), _STRIDE):
-                found = read_clock(parts, i)
+            pairs = iter(parts)
+            body += next(pairs)
+            for header, text in zip(pairs, pairs, strict=True):
+                found = known(header) or read_clock(header)
                 if found is None:  # impossible date: the line is text of the body
-                    body += "\n" + parts[i] + parts[i + _STRIDE - 1]
+                    body += "\n" + header + text
                     continue
                 if stamp is not None:
                     event = message(*stamp, body)
@@ -209,7 +209,7 @@ class _Reader:
                         yield event
                 elif body.strip():
                     self.options.skip("text before the first message")
-                stamp, body = found, parts[i + _STRIDE - 1]
+                stamp, body = found, text
         if stamp is not None:
             yield from self.other(*stamp, body)
         elif body.strip():

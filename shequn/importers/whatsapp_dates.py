@@ -52,17 +52,22 @@ class HeaderForm:
     separator: str
     year_index: int
 
-    def pattern(self) -> re.Pattern[str]:
-        """One expression for this file; groups: d1 d2 d3 hour minute second ampm."""
-        ds = re.escape(self.date_sep)
-        ts = re.escape(self.time_sep)
-        date = rf"(\d{{1,4}}){ds} ?(\d{{1,4}}){ds} ?(\d{{1,4}})" + (r"\." if self.date_dot else "")
-        time = rf"(\d{{1,2}}){ts}(\d{{2}})" + (rf"{ts}(\d{{2}})" if self.seconds else "()")
-        ampm = r"[ \u00a0\u202f]?([aApP])\.?[ \u00a0\u202f]?[mM]\.?" if self.twelve_hour else "()"
+    def pattern(self, capture: bool = True) -> re.Pattern[str]:
+        """One expression for this file; groups: d1 d2 d3 hour minute second ampm
+        (the same expression without any group when ``capture`` is false)."""
+        ds, ts = re.escape(self.date_sep), re.escape(self.time_sep)
+        g = "(" if capture else "(?:"
+        empty = "()" if capture else ""
+        date = rf"{g}\d{{1,4}}){ds} ?{g}\d{{1,4}}){ds} ?{g}\d{{1,4}})"
+        time = rf"{g}\d{{1,2}}){ts}{g}\d{{2}})" + (rf"{ts}{g}\d{{2}})" if self.seconds else empty)
+        ampm = (
+            rf"[ \u00a0\u202f]?{g}[aApP])\.?[ \u00a0\u202f]?[mM]\.?" if self.twelve_hour else empty
+        )
         return re.compile(
             r"[\u200e\u200f]*"
             + (r"\[" if self.bracket else "")
             + date
+            + (r"\." if self.date_dot else "")
             + r",?[ \u00a0](?:klo[ \u00a0])?"
             + time
             + ampm
@@ -175,7 +180,8 @@ _DELTAS = {
 
 
 class Clock:
-    """Turns a header match into (aware UTC time, local ISO time), with caches.
+    """Turns a header (the text a header line starts with, separator included) into
+    (aware UTC time, local ISO time), with caches.
 
     Zone offsets change on the hour (almost everywhere), so the UTC time of each
     local hour is computed once and minutes are added to it; an hour whose offset
@@ -189,18 +195,21 @@ class Clock:
         self.year_index = form.year_index
         self.day_index, self.month_index = (a, b) if day_first else (b, a)
         self.tz = tz
+        self.rx = form.pattern()
         self.stamps: dict[str, tuple[datetime, str] | None] = {}
         self.hours: dict[tuple[str, ...], tuple[datetime, str, bool] | None] = {}
 
-    def read(self, parts: list[str], i: int) -> tuple[datetime, str] | None:
-        """For ``parts[i]`` (a whole header) and its 7 fields after it; None when the
-        numbers make no valid date or time (the line is then text)."""
-        stamp = parts[i]
+    def read(self, stamp: str) -> tuple[datetime, str] | None:
+        """For a whole header line prefix; None when its numbers make no valid date
+        or time (the line is then text)."""
         found = self.stamps.get(stamp)
         if found is None and stamp not in self.stamps:
             if len(self.stamps) >= _CACHE_LIMIT:
                 self.stamps.clear()
-            found = self.stamps[stamp] = self._convert(*parts[i + 1 : i + 8])
+            match = self.rx.match(stamp)
+            if match is not None:
+                found = self._convert(*match.groups())
+            self.stamps[stamp] = found
         return found
 
     def _convert(
