@@ -79,6 +79,22 @@ def cmd_import(args: argparse.Namespace) -> int:
     return run_import(args)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    if args.paths and args.group is None:
+        # Export files get a throwaway store of their own, set before Django reads settings.
+        import tempfile
+
+        tmp = tempfile.mkdtemp(prefix="shequn-report-")
+        os.environ["SHEQUN_DATA_DIR"] = tmp
+        os.environ["SHEQUN_DATABASE_URL"] = f"sqlite:///{tmp}/report.sqlite3"
+        cmd_migrate(args)
+    else:
+        _django()
+    from shequn.analytics.command import run_report
+
+    return run_report(args)
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _django()
     from django.core.management import execute_from_command_line
@@ -96,6 +112,7 @@ def parser() -> argparse.ArgumentParser:
         "demo": (cmd_demo, "load the deterministic demo community"),
         "serve": (cmd_serve, "serve the dashboard with uvicorn"),
         "import": (cmd_import, "import chat export files (format detected from content)"),
+        "report": (cmd_report, "a group's health report as HTML (and JSON)"),
         "manage": (cmd_manage, "run a Django management command"),
     }
     subs = {}
@@ -109,6 +126,9 @@ def parser() -> argparse.ArgumentParser:
     from shequn.importers.options import add_import_arguments
 
     add_import_arguments(subs["import"])
+    from shequn.analytics.options import add_report_arguments
+
+    add_report_arguments(subs["report"])
     return p
 
 

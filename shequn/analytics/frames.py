@@ -34,6 +34,11 @@ class Window:
     since: datetime
     until: datetime
 
+    def __post_init__(self) -> None:
+        # Frames hold UTC; a window given in another zone is the same instants in UTC.
+        object.__setattr__(self, "since", self.since.astimezone(UTC))
+        object.__setattr__(self, "until", self.until.astimezone(UTC))
+
     @property
     def days(self) -> float:
         return max((self.until - self.since).total_seconds() / 86400, 0.0)

@@ -16,7 +16,7 @@ from shequn.community.models import Account, Membership
 from shequn.importers.base import ImportOptions
 from shequn.importers.command import import_file
 from shequn.importers.detect import detect
-from tests.importers.conftest import FIXTURES, REAL_DATA
+from tests.conftest import FIXTURES, REAL_DATA
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.store]
 

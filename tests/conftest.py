@@ -1,4 +1,4 @@
-"""Shared fixtures for importer tests: where the real exports lie."""
+"""Fixtures shared by all tests: where the real exports and the hand-written fixtures lie."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-REAL_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+REAL_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture

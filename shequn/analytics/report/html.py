@@ -1,0 +1,90 @@
+"""The standalone HTML report: one screen of verdict, then findings and charts.
+
+It works offline: plotly's JavaScript comes from the installed package and is
+inlined once. All text from chats (names, messages) goes through the template
+engine's escaping.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.template import Context, Engine
+from plotly.offline import get_plotlyjs
+
+from shequn.analytics.diagnosis import pct
+from shequn.analytics.report import charts
+from shequn.analytics.report.build import Report
+from shequn.analytics.report.labels import LABELS, label
+
+ENGINE = Engine(dirs=[str(Path(__file__).parent / "templates")], autoescape=True)
+
+
+def figures(report: Report, lang: str) -> list[tuple[str, str]]:
+    """The headline numbers shown under the verdict."""
+    r = report.results
+
+    def v(metric: str, key: str) -> Any:
+        return r[metric].value.get(key) if metric in r else None
+
+    mpd = v("activity", "messages_per_day")
+    return [
+        (label("members", lang), str(v("size", "members") or 0)),
+        (label("messages_per_day", lang), "—" if mpd is None else f"{mpd:.1f}"),
+        (label("active_share", lang), pct(v("activity", "active_share"))),
+        (label("top5_share", lang), pct(v("concentration", "top5_share"))),
+        (label("silent_share", lang), pct(v("lurkers", "silent_share"))),
+        (label("tied_share", lang), pct(v("exit_test", "tied_share"))),
+    ]
+
+
+def evidence_lines(evidence: dict[str, Any], limit: int = 8) -> list[str]:
+    """Evidence as short readable lines: names where the evidence has them, else counts."""
+    lines = []
+    for key, item in evidence.items():
+        if isinstance(item, list) and item and isinstance(item[0], dict):
+            names = [
+                str(x.get("name") or x.get("segment") or x.get("message_id") or "") for x in item
+            ]
+            shown = "、".join(n for n in names[:limit] if n)
+            more = f" …(+{len(item) - limit})" if len(item) > limit else ""
+            lines.append(f"{key}: {shown}{more}")
+        elif isinstance(item, list):
+            lines.append(f"{key}: {len(item)}")
+        elif isinstance(item, dict):
+            lines.append(f"{key}: " + ", ".join(f"{k} {v}" for k, v in list(item.items())[:limit]))
+        elif item not in (None, ""):
+            lines.append(f"{key}: {item}")
+    return lines
+
+
+def render(report: Report, lang: str = "zh-hans") -> str:
+    """The whole report page as one HTML string."""
+    findings = []
+    for f in report.findings:
+        title, advice = f.text(lang)
+        findings.append(
+            {
+                "severity": f.severity,
+                "title": title,
+                "advice": advice,
+                "principle": f.principle,
+                "evidence": evidence_lines(f.evidence),
+            }
+        )
+    context = {
+        "lang": lang,
+        "L": {k: (en if lang == "en" else zh) for k, (zh, en) in LABELS.items()},
+        "group": report.group,
+        "since": report.window.since.date().isoformat(),
+        "until": report.window.until.date().isoformat(),
+        "verdict": report.verdict,
+        "verdict_label": label(report.verdict, lang),
+        "top": findings[0] if findings else None,
+        "findings": findings,
+        "figures": figures(report, lang),
+        "charts": charts.render_all(report, lang),
+        "plotly": get_plotlyjs(),
+    }
+    return ENGINE.get_template("report.html").render(Context(context))
