@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import islice
 
 import orjson
@@ -94,16 +94,46 @@ def _chunks(events: Iterable[Event], size: int) -> Iterator[list[Event]]:
 
 def validate(event: Event, index: int) -> None:
     """Raise IngestError naming the event when it lacks an id or an aware time."""
-    name = type(event).__name__
-    where = f"event {index} ({name} {event.event_id!r} in {event.platform}/{event.group})"
+    problem = _problem(event)
+    if problem is not None:
+        name = type(event).__name__
+        where = f"event {index} ({name} {event.event_id!r} in {event.platform}/{event.group})"
+        raise IngestError(f"{where}: {problem}")
+
+
+def _problem(event: Event) -> str | None:
     if not event.event_id:
-        raise IngestError(f"{where}: missing event_id")
+        return "missing event_id"
     if not event.group or not event.platform:
-        raise IngestError(f"{where}: missing platform or group id")
+        return "missing platform or group id"
     if not isinstance(event.at, datetime):
-        raise IngestError(f"{where}: 'at' is {type(event.at).__name__}, expected a datetime")
+        return f"'at' is {type(event.at).__name__}, expected a datetime"
     if event.at.tzinfo is None or event.at.utcoffset() is None:
-        raise IngestError(f"{where}: 'at' is a naive datetime; expected timezone-aware UTC")
+        return "'at' is a naive datetime; expected timezone-aware UTC"
+    return None
+
+
+def _scan(
+    events: list[Event], first_index: int, known: dict[tuple[str, str], int]
+) -> list[AccountSpec]:
+    """Validate every event and list the accounts they name that are not known yet.
+
+    One pass with a fast path for the common case, a message from a known sender in UTC.
+    """
+    missing: list[AccountSpec] = []
+    for offset, event in enumerate(events):
+        at = event.at
+        if not (event.event_id and event.group and type(at) is datetime and at.tzinfo is UTC):
+            validate(event, first_index + offset)
+        if type(event) is MessagePosted:
+            actor = event.actor
+            if actor is not None and (event.platform, actor.id) not in known:
+                missing.append(AccountSpec(event.platform, actor.id, actor.name, actor.is_bot))
+            if event.mentions:
+                missing.extend(_accounts_named([event], known))
+        else:
+            missing.extend(_accounts_named([event], known))
+    return missing
 
 
 class _Run:
@@ -116,12 +146,14 @@ class _Run:
         self.writer = writer()
         self.reactions: list[Reaction] = []
         self.rows = 0
+        # Bound once: the row builder runs a million times.
+        self.accounts = directory.accounts
+        self.stays = directory.stays
+        self.time = self.writer.time
 
     def chunk(self, events: list[Event], first_index: int) -> None:
-        for offset, event in enumerate(events):
-            validate(event, first_index + offset)
         directory = self.directory
-        missing = list(_accounts_named(events, directory.accounts))
+        missing = _scan(events, first_index, directory.accounts)
         if missing:
             self.settle()
             directory.ensure_accounts(missing)
@@ -166,9 +198,10 @@ class _Run:
 
     def _row(self, group_id: int, event: MessagePosted) -> tuple[object, ...]:
         sender = None
-        if event.actor is not None:
-            sender = self.directory.accounts[(event.platform, event.actor.id)]
-            if (group_id, sender) not in self.directory.stays:
+        actor = event.actor
+        if actor is not None:
+            sender = self.accounts[(event.platform, actor.id)]
+            if (group_id, sender) not in self.stays:
                 self.directory.seen(group_id, sender, event.at)
         mentions = None
         if event.mentions:
@@ -176,7 +209,8 @@ class _Run:
                 i for m in event.mentions if (i := self._mentioned(event.platform, m)) is not None
             ]
             mentions = orjson.dumps(ids).decode() if ids else None
-        time = self.writer.time
+        time = self.time
+        edited = event.edited_at
         return (
             group_id,
             sender,
@@ -186,7 +220,7 @@ class _Run:
             event.text,
             event.reply_to,
             mentions,
-            time(event.edited_at) if event.edited_at is not None else None,
+            None if edited is None else time(edited),
             self.batch_id,
         )
 

@@ -6,6 +6,7 @@ from shequn.web import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("groups/<int:group_id>/report/", views.group_report, name="group_report"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),

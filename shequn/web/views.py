@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
 
-from shequn.community.permissions import visible_communities
+from shequn.community.permissions import visible_communities, visible_groups
 from shequn.web.queries import group_rows
 
 
@@ -17,3 +18,15 @@ def home(request: HttpRequest) -> HttpResponse:
     rows = group_rows(communities)
     sections = [(c, [r for r in rows if r.community_id == c.pk]) for c in communities]
     return render(request, "web/home.html", {"sections": sections})
+
+
+@login_required
+def group_report(request: HttpRequest, group_id: int) -> HttpResponse:
+    """The group's health report, the same one `shequn report` writes."""
+    from shequn.analytics.report.build import report_for_group
+    from shequn.analytics.report.html import render as render_report
+
+    group = get_object_or_404(visible_groups(request.user), pk=group_id)
+    lang = "en" if (get_language() or "").startswith("en") else "zh-hans"
+    report = report_for_group(group.pk, None, None)
+    return HttpResponse(render_report(report, lang))

@@ -57,3 +57,17 @@ def test_group_names_are_escaped() -> None:
     User.objects.create_superuser("root", password="pw-root-1")
     html = page("root", "pw-root-1")
     assert "&lt;b&gt;社群&lt;/b&gt;" in html and "<b>社群</b>" not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_group_report_only_for_those_who_may_see_the_group(two_communities: None) -> None:
+    from shequn.community.models import Group
+
+    ours = Group.objects.get(external_id="ours")
+    owner = Client()
+    assert owner.login(username="owner", password="pw-owner-1")
+    page = owner.get(f"/groups/{ours.pk}/report/")
+    assert page.status_code == 200 and "群健康报告" in page.content.decode()
+    outsider = Client()
+    assert outsider.login(username="outsider", password="pw-outsider-1")
+    assert outsider.get(f"/groups/{ours.pk}/report/").status_code == 404
