@@ -77,47 +77,50 @@ def read_log(raw: Path) -> Log:
     """The messages of one raw log with their exact line numbers, and its gold links."""
     lines = raw.read_text(encoding="utf-8", errors="replace").split("\n")
     rows = [(n, m) for n, m in ((n, _MESSAGE.match(line)) for n, line in enumerate(lines)) if m]
-    people: dict[str, int] = {}
+    people: dict[str, int] = {}  # lower-case nick -> person id, in order of first message
     written: dict[str, str] = {}
     mentioned: list[list[int]] = []
     for _, m in rows:
-        nick = m[3].lower()
-        address = _ADDRESSED.match(m[4])
+        nick, address = m[3].lower(), _ADDRESSED.match(m[4])
         to = address[1].lower() if address is not None else None
         mentioned.append([people[to]] if to in people and to != nick else [])
         people.setdefault(nick, len(people) + 1)
         written[nick] = m[3]
-    messages = pl.DataFrame(
-        {
-            "id": [n for n, _ in rows],
-            "person_id": [people[m[3].lower()] for _, m in rows],
-            "nick": [m[3].lower() for _, m in rows],
-            "at": _times(raw, [(int(m[1]), int(m[2])) for _, m in rows]),
-            "text": [m[4] for _, m in rows],
-            "reply_to_id": [None] * len(rows),
-            "mentioned": mentioned,
-        },
-        schema={
-            "id": pl.Int64,
-            "person_id": pl.Int64,
-            "nick": pl.String,
-            "at": pl.Datetime("us", "UTC"),
-            "text": pl.String,
-            "reply_to_id": pl.Int64,
-            "mentioned": pl.List(pl.Int64),
-        },
-    )
+    schema: dict[str, pl.DataType] = {
+        "id": pl.Int64(),
+        "person_id": pl.Int64(),
+        "nick": pl.String(),
+        "at": pl.Datetime("us", "UTC"),
+        "text": pl.String(),
+        "reply_to_id": pl.Int64(),
+        "mentioned": pl.List(pl.Int64),
+    }
+    values = [
+        [n for n, _ in rows],
+        [people[m[3].lower()] for _, m in rows],
+        [m[3].lower() for _, m in rows],
+        _times(raw, [(int(m[1]), int(m[2])) for _, m in rows]),
+        [m[4] for _, m in rows],
+        [None] * len(rows),
+        mentioned,
+    ]
+    messages = pl.DataFrame(dict(zip(schema, values, strict=True)), schema=schema)
     names = pl.DataFrame(
         {"person_id": list(people.values()), "name": [written[k] for k in people]},
         schema={"person_id": pl.Int64, "name": pl.String},
     )
+    return Log(raw.name.removesuffix(".raw.txt"), messages, names, read_gold(raw))
+
+
+def read_gold(raw: Path) -> dict[int, set[int]]:
+    """line b -> the lines a it answers (b itself when it starts a conversation)."""
     parents: dict[int, set[int]] = defaultdict(set)
     annotation = raw.with_name(raw.name.replace(".raw.", ".annotation."))
     for line in annotation.read_text().splitlines():
         parts = line.split()
         if len(parts) >= 2:
             parents[int(parts[1])].add(int(parts[0]))
-    return Log(raw.name.removesuffix(".raw.txt"), messages, names, dict(parents))
+    return dict(parents)
 
 
 def baseline(messages: pl.DataFrame) -> dict[int, int | None]:
@@ -201,30 +204,36 @@ def evaluate(split: Path) -> tuple[Score, Score, int]:
     return mine, base, count
 
 
-def speed(data: Path, size: int) -> float:
-    """Seconds infer_replies takes on ``size`` messages: real train logs repeated end to end."""
+def million(data: Path, size: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``size`` messages: the real train logs end to end, each copy with its own persons."""
     logs = [read_log(raw) for raw in sorted((data / "train").glob("*.raw.txt"))]
-    frames, names, total, copy = [], [], 0, 0
+    frames: list[pl.DataFrame] = []
+    names: list[pl.DataFrame] = []
+    total = offset = 0
     while total < size:
         for log in logs:
-            offset = copy * 10_000_000 + len(frames) * 10_000
-            days = timedelta(days=len(frames))
+            offset, days = offset + 1_000_000, timedelta(days=len(frames))
             frames.append(
                 log.messages.with_columns(
-                    pl.col("id") + offset,
-                    pl.col("person_id") + offset,
+                    pl.col("id", "person_id") + offset,
                     pl.col("at") + days,
                     pl.col("mentioned").list.eval(pl.element() + offset),
                 )
             )
             names.append(log.names.with_columns(pl.col("person_id") + offset))
             total += log.messages.height
-        copy += 1
-    messages = pl.concat(frames).head(size)
-    everyone = pl.concat(names)
-    started = time.perf_counter()
-    infer_replies(messages, everyone)
-    return time.perf_counter() - started
+    return pl.concat(frames).head(size), pl.concat(names)
+
+
+def speed(data: Path, size: int) -> tuple[float, float]:
+    """Seconds infer_replies takes on ``size`` messages: first call, best of three."""
+    messages, names = million(data, size)
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        infer_replies(messages, names)
+        times.append(time.perf_counter() - started)
+    return times[0], min(times)
 
 
 def main() -> None:
@@ -246,7 +255,9 @@ def main() -> None:
             f"{base.with_self:>10.1%}"
         )
     if args.speed:
-        print(f"infer_replies on {args.speed:,} messages: {speed(args.data, args.speed):.2f} s")
+        first, best = speed(args.data, args.speed)
+        took = f"{first:.2f} s first call, {best:.2f} s best of 3"
+        print(f"infer_replies on {args.speed:,} messages: {took}")
 
 
 if __name__ == "__main__":

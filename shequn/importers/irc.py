@@ -28,14 +28,10 @@ What the format cannot tell, and how this importer copes:
 * **Replies and mentions.** IRC has no reply links; people address each other
   with ``nick: text`` or ``nick, text``. When a message starts so and ``nick``
   is known in this log (has spoken, joined or been renamed to), it gets
-  ``Mention(id=nick)``. It also gets ``reply_to``: the latest of that nick's last
-  ``REPLY_CANDIDATES`` messages that was addressed to the speaker or to no one,
-  if at most ``REPLY_WINDOW`` lines back. Measured against the hand-annotated
-  #ubuntu reply links (Kummerfeld et al. 2019): precision 0.69 and recall 0.27
-  on dev (0.71 and 0.32 on train); the replied-to *person* is right 90% of the
-  time. Kept because who-answers-whom and response times need it and the
-  person is almost always right; a consumer that needs exact threads must not
-  trust it further. The measuring script's figures are in the tests' docstring.
+  ``Mention(id=nick)``. No ``reply_to`` is set: an importer stores what the
+  log says, and who answers whom is inferred later by analytics
+  (``shequn.analytics.replies``), which scores far better against the
+  hand-annotated #ubuntu reply links than any guess made here, line by line.
 * **Actions** (``/me``) become messages whose text is ``/me <action>``; channel
   notices become messages; modes, topics, private notices and log markers are
   counted with ``options.skip``. A line of no known shape is skipped as
@@ -48,7 +44,6 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
-from collections import deque
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -69,10 +64,6 @@ from shequn.importers.irc_lines import Line, classify, make_date
 from shequn.importers.text import HEAD_BYTES, guess_encoding, iter_chunks, read_head
 
 FORMAT = "irc"
-REPLY_WINDOW = 100
-"""Lines back within which an addressed nick's message is taken as replied to."""
-REPLY_CANDIDATES = 5
-"""How many of the addressed nick's last messages are looked at."""
 CHECK_LINES = 100
 """The verdict "not an IRC log" is given after this many non-blank lines."""
 
@@ -212,7 +203,6 @@ class _Reader:
         self.ids = _Ids()
         self.known: dict[str, str] = {}  # lower-case nick -> nick as last written
         # lower-case nick -> their last messages: (event id, line, lower-case addressee)
-        self.said: dict[str, deque[tuple[str, int, str | None]]] = {}
         self.seen = self.unknown = 0
 
     def events(self) -> Iterator[tuple[int, Event]]:
@@ -309,27 +299,15 @@ class _Reader:
         return [MemberRenamed(**common, old_name=found.nick, new_name=found.other)]
 
     def message(self, number: int, found: Line, common: _Common) -> MessagePosted:
-        """A message; ``nick: text`` to a known nick is a mention and maybe a reply."""
+        """A message; ``nick: text`` to a known nick is a mention."""
         speaker = found.nick.lower()
         match = _ADDRESSED.match(found.text) if found.kind == "say" else None
         nick = self.known.get(match[1].lower()) if match is not None else None
         if nick is not None and nick.lower() == speaker:
             nick = None  # talking to oneself is neither mention nor reply
         mentions = (Mention(id=nick, name=nick),) if nick is not None else ()
-        reply_to = self.replied(nick.lower(), speaker, number) if nick is not None else None
-        said = self.said.setdefault(speaker, deque(maxlen=REPLY_CANDIDATES))
-        said.append((common["event_id"], number, nick.lower() if nick is not None else None))
         text = found.text if found.kind == "say" else f"/me {found.text}"
-        return MessagePosted(**common, text=text, reply_to=reply_to, mentions=mentions)
-
-    def replied(self, addressee: str, speaker: str, number: int) -> str | None:
-        """The addressee's latest message to the speaker or to no one, if recent enough."""
-        for event_id, line, to in reversed(self.said.get(addressee, ())):
-            if number - line > REPLY_WINDOW:
-                return None
-            if to is None or to == speaker:
-                return event_id
-        return None
+        return MessagePosted(**common, text=text, mentions=mentions)
 
 
 def _id_text(found: Line) -> str:
