@@ -5,9 +5,9 @@ built by hand and run unchanged on a million messages. Every time is UTC.
 
 Frames and their columns:
 
-- ``messages``: id, group_id, account_id, person_id, at, kind, text, external_id,
-  reply_to (platform id), reply_to_id (our id, when the target is loaded),
-  reply_person_id, mentioned (list of person ids), deleted (bool)
+- ``messages``: id, group_id, account_id, person_id, at, kind, text,
+  reply_to (platform id), reply_to_id (our id, when the target is stored, even
+  outside the window), reply_person_id, mentioned (list of person ids), deleted (bool)
 - ``members`` (every stay in every group of the community): group_id, account_id,
   person_id, joined_at, left_at, left_how, join_how, inviter_person_id, role,
   first_seen_at, nickname, is_bot
@@ -152,26 +152,27 @@ def read_persons(community_id: int) -> pl.DataFrame:
 
 
 def read_messages(group_id: int, window: Window, members: pl.DataFrame) -> pl.DataFrame:
+    # Replies are resolved here, through the (group, external_id) index, so that a
+    # million platform ids never have to be loaded; targets outside the window count too.
     raw = read(
         "SELECT m.id, m.group_id, m.sender_id AS account_id, a.person_id, m.at, m.kind, "
-        "m.text, m.external_id, m.reply_to, m.mentions, m.deleted_at "
+        "m.text, m.reply_to, r.id AS reply_to_id, ra.person_id AS reply_person_id, "
+        "m.mentions, m.deleted_at "
         "FROM chat_message m LEFT JOIN community_account a ON a.id = m.sender_id "
+        "LEFT JOIN chat_message r ON r.group_id = m.group_id AND r.external_id = m.reply_to "
+        "LEFT JOIN community_account ra ON ra.id = r.sender_id "
         f"WHERE m.group_id = {int(group_id)} AND m.at >= {_stamp(window.since)} "
-        f"AND m.at < {_stamp(window.until)} ORDER BY m.at, m.id"
+        f"AND m.at < {_stamp(window.until)}"
     )
     return shape_messages(raw, members)
 
 
 def shape_messages(raw: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
-    """Resolve replies and mentions to persons; shared by the loader and test builders."""
+    """Mentions to persons, deletion as a flag, time order; shared with the test builders."""
     account_person = members.select("account_id", "person_id").unique("account_id")
-    targets = raw.select(
-        pl.col("external_id").alias("reply_to"),
-        pl.col("id").alias("reply_to_id"),
-        pl.col("person_id").alias("reply_person_id"),
-    ).unique("reply_to")
     mentioned = (
-        raw.select("id", pl.col("mentions").str.json_decode(pl.List(pl.Int64)).alias("acc"))
+        raw.filter(pl.col("mentions").is_not_null())
+        .select("id", pl.col("mentions").str.json_decode(pl.List(pl.Int64)).alias("acc"))
         .explode("acc")
         .drop_nulls("acc")
         .join(account_person, left_on="acc", right_on="account_id", how="inner")
@@ -179,8 +180,7 @@ def shape_messages(raw: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
         .agg(pl.col("person_id").unique().alias("mentioned"))
     )
     return (
-        raw.join(targets, on="reply_to", how="left")
-        .join(mentioned, on="id", how="left")
+        raw.join(mentioned, on="id", how="left")
         .with_columns(
             pl.col("mentioned").fill_null(pl.lit([], dtype=pl.List(pl.Int64))),
             pl.col("deleted_at").is_not_null().alias("deleted"),

@@ -120,6 +120,16 @@ def person(pid: int, **extra: Any) -> dict[str, Any]:
     return row
 
 
+def with_reply_targets(raw: pl.DataFrame) -> pl.DataFrame:
+    """What the loader's SQL join does: reply_to (a platform id) to our id and its author."""
+    targets = raw.select(
+        pl.col("external_id").alias("reply_to"),
+        pl.col("id").alias("reply_to_id"),
+        pl.col("person_id").alias("reply_person_id"),
+    ).unique("reply_to")
+    return raw.join(targets, on="reply_to", how="left").drop("external_id")
+
+
 def frames(
     messages: list[dict[str, Any]],
     members: list[dict[str, Any]],
@@ -136,7 +146,7 @@ def frames(
     pids = sorted(
         {m["person_id"] for m in members} | {m["person_id"] for m in messages if m["person_id"]}
     )
-    raw = pl.DataFrame(messages, schema=MESSAGE_SCHEMA)
+    raw = with_reply_targets(pl.DataFrame(messages, schema=MESSAGE_SCHEMA))
     last = max((m["at"] for m in messages), default=since)
     return Frames(
         group_id=group_id,
