@@ -2,9 +2,9 @@
 
 The ORM builds a model instance per row; at a million messages that alone
 costs more than the database does. Here rows are plain tuples in COLUMNS
-order. SQLite gets each chunk as one JSON array expanded by ``json_each``
-inside one statement, so the whole insert runs in C without the GIL, on a
-background thread, while the next chunk is being prepared. PostgreSQL gets
+order, stored on a background thread while the next chunk is prepared.
+SQLite gets each chunk as one JSON array expanded by ``json_each`` inside one
+statement, so the whole insert runs in C without the GIL. PostgreSQL gets
 ``COPY`` into a temporary table and one ``INSERT … SELECT``. Both skip
 messages already stored (same group and external id), which is what makes
 re-imports add nothing.
@@ -71,38 +71,32 @@ class MessageWriter:
         """Release resources; safe after an error."""
 
 
-class SqliteWriter(MessageWriter):
-    time = staticmethod(sqlite_time)
+class PipelinedWriter(MessageWriter):
+    """Writes each chunk on a background thread while the caller prepares the next.
+
+    The database work (SQLite's C code, PostgreSQL's server) runs without the GIL,
+    so on two cores preparing and storing overlap. Django opened the connection
+    with thread sharing allowed; the caller waits (``wait``) before it uses the
+    connection itself, so it is never used by two threads at once.
+    """
 
     def __init__(self) -> None:
-        table = Message._meta.db_table
-        picks = ", ".join(f"value->>{i}" for i in range(len(COLUMNS)))
-        # "WHERE true" keeps SQLite from reading ON CONFLICT as part of the join.
-        self.sql = (
-            f"INSERT INTO {table} ({', '.join(COLUMNS)}) SELECT {picks} "
-            "FROM json_each(?) WHERE true ON CONFLICT (group_id, external_id) DO NOTHING"
-        )
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shequn-ingest")
         self.pending: list[Future[int]] = []
 
-    def _insert(self, raw: Any, payload: str) -> int:
-        # Django opened this connection with check_same_thread=False; the caller
-        # waits for us before using it again, so it is never used by two threads at once.
-        cursor = raw.execute(self.sql, (payload,))
-        count: int = cursor.rowcount
-        cursor.close()
-        return count
+    def prepare(self, rows: Sequence[Row]) -> Any:
+        """Turn rows into what ``insert`` sends (runs on the caller's thread)."""
+        return rows
+
+    def insert(self, raw: Any, payload: Any) -> int:
+        raise NotImplementedError
 
     def write(self, rows: Sequence[Row]) -> None:
-        payload = orjson.dumps(rows).decode()
-        self.wait_pending_only()
-        connection.ensure_connection()
-        raw = connection.connection
-        self.pending.append(self.pool.submit(self._insert, raw, payload))
-
-    def wait_pending_only(self) -> None:
+        payload = self.prepare(rows)
         for future in self.pending:
-            future.result()
+            future.result()  # one chunk in flight at a time
+        connection.ensure_connection()
+        self.pending.append(self.pool.submit(self.insert, connection.connection, payload))
 
     def wait(self) -> int:
         done, self.pending = self.pending, []
@@ -112,40 +106,59 @@ class SqliteWriter(MessageWriter):
         self.pool.shutdown(wait=True)
 
 
-class PostgresWriter(MessageWriter):
+class SqliteWriter(PipelinedWriter):
+    """One ``INSERT … SELECT FROM json_each(?)`` per chunk: the whole insert runs in C."""
+
+    time = staticmethod(sqlite_time)
+
     def __init__(self) -> None:
+        super().__init__()
+        table = Message._meta.db_table
+        picks = ", ".join(f"value->>{i}" for i in range(len(COLUMNS)))
+        # "WHERE true" keeps SQLite from reading ON CONFLICT as part of the join.
+        self.sql = (
+            f"INSERT INTO {table} ({', '.join(COLUMNS)}) SELECT {picks} "
+            "FROM json_each(?) WHERE true ON CONFLICT (group_id, external_id) DO NOTHING"
+        )
+
+    def prepare(self, rows: Sequence[Row]) -> Any:
+        return orjson.dumps(rows).decode()
+
+    def insert(self, raw: Any, payload: Any) -> int:
+        cursor = raw.execute(self.sql, (payload,))
+        count: int = cursor.rowcount
+        cursor.close()
+        return count
+
+
+class PostgresWriter(PipelinedWriter):
+    """``COPY`` into a temporary table, then one ``INSERT … SELECT … ON CONFLICT``."""
+
+    def __init__(self) -> None:
+        super().__init__()
         self.table = Message._meta.db_table
         self.ready = False
-        self.added = 0
 
-    def _prepare(self, cursor: Any) -> None:
+    def insert(self, raw: Any, payload: Any) -> int:
         cols = ", ".join(COLUMNS)
-        # ON COMMIT DROP: the staging table never outlives the ingest transaction.
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS shequn_stage ON COMMIT DROP "
-            f"AS SELECT {cols} FROM {self.table} WITH NO DATA"
-        )
-        self.ready = True
-
-    def write(self, rows: Sequence[Row]) -> None:
-        cols = ", ".join(COLUMNS)
-        with connection.cursor() as wrapper:
-            cursor = wrapper.cursor
+        with raw.cursor() as cursor:
             if not self.ready:
-                self._prepare(cursor)
+                # ON COMMIT DROP: the staging table never outlives the ingest transaction.
+                cursor.execute(
+                    f"CREATE TEMP TABLE IF NOT EXISTS shequn_stage ON COMMIT DROP "
+                    f"AS SELECT {cols} FROM {self.table} WITH NO DATA"
+                )
+                self.ready = True
             cursor.execute("TRUNCATE shequn_stage")
             with cursor.copy(f"COPY shequn_stage ({cols}) FROM STDIN") as copy:
-                for row in rows:
+                for row in payload:
                     copy.write_row(row)
             cursor.execute(
                 f"INSERT INTO {self.table} ({cols}) SELECT {cols} FROM shequn_stage "
                 "ON CONFLICT (group_id, external_id) DO NOTHING"
             )
-            self.added += cursor.rowcount
-
-    def wait(self) -> int:
-        added, self.added = self.added, 0
-        return added
+            count: int = cursor.rowcount
+        return count
 
 
 def writer() -> MessageWriter:
