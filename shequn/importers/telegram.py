@@ -50,26 +50,14 @@ What the format cannot tell, and how we cope:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import ijson
 
-from shequn.events import (
-    Actor,
-    Event,
-    GroupCreated,
-    GroupRenamed,
-    JoinHow,
-    LeaveHow,
-    MemberJoined,
-    MemberLeft,
-    Mention,
-    MessagePosted,
-    ReactionAdded,
-)
+from shequn.events import Actor, Event, Mention, MessagePosted, ReactionAdded
 from shequn.importers.base import ImportFormatError, ImportOptions
 from shequn.importers.chat_json import (
     RECORD_ERRORS,
@@ -79,6 +67,7 @@ from shequn.importers.chat_json import (
     scan_head,
     stream_items,
 )
+from shequn.importers.telegram_service import ServiceMixin
 from shequn.importers.telegram_text import flatten, message_kind, moment, peer_digits
 
 FORMAT = "telegram"
@@ -171,7 +160,7 @@ def _account_events(
         yield event
 
 
-class _Chat:
+class _Chat(ServiceMixin):
     """One chat's converter: its group, the options, and a cache of actors."""
 
     def __init__(self, path: Path, options: ImportOptions, meta: dict[str, Any]) -> None:
@@ -306,15 +295,7 @@ class _Chat:
                 )
         return events
 
-    # --- service messages -------------------------------------------------------
-
-    def _service(self, m: dict[str, Any]) -> tuple[Event, ...]:
-        action = m.get("action")
-        handler = _SERVICE.get(action) if isinstance(action, str) else None
-        if handler is None:
-            self.options.skip(f"service: {action}")
-            return ()
-        return handler(self, m)
+    # --- service messages: the handlers are in telegram_service.ServiceMixin ----
 
     def _base(self, m: dict[str, Any]) -> dict[str, Any]:
         actor = self._actor(m.get("actor_id"), m.get("actor"))
@@ -326,76 +307,3 @@ class _Chat:
             "at": self._at(m),
             "actor": actor,
         }
-
-    def _members(self, m: dict[str, Any], actor: Actor | None) -> Iterator[tuple[int, Actor]]:
-        """``(n, member)`` for each listed name; a name equal to the actor's is the actor."""
-        for n, name in enumerate(m.get("members") or (), 1):
-            if not isinstance(name, str) or not name:
-                self.options.skip("service: member without a name (deleted account)")
-            elif actor is not None and name == actor.name:
-                yield n, actor
-            else:
-                yield n, Actor(id=f"name:{name}", name=name)
-
-    def _created(self, m: dict[str, Any]) -> tuple[Event, ...]:
-        base = self._base(m)
-        title = m.get("title")
-        base["group_name"] = title if isinstance(title, str) else self.name
-        return (GroupCreated(**base), *self._invited(m))
-
-    def _invited(self, m: dict[str, Any]) -> tuple[Event, ...]:
-        base = self._base(m)
-        actor, message_id = base["actor"], base["event_id"]
-        events: list[Event] = []
-        for n, member in self._members(m, actor):
-            base["event_id"] = f"{message_id}:{n}"
-            if member is actor:
-                events.append(MemberJoined(**base, member=member, how=JoinHow.UNKNOWN))
-            else:
-                events.append(MemberJoined(**base, member=member, how=JoinHow.ADDED, inviter=actor))
-        return tuple(events)
-
-    def _removed(self, m: dict[str, Any]) -> tuple[Event, ...]:
-        base = self._base(m)
-        actor, message_id = base["actor"], base["event_id"]
-        events: list[Event] = []
-        for n, member in self._members(m, actor):
-            base["event_id"] = f"{message_id}:{n}"
-            how = LeaveHow.LEFT if member is actor else LeaveHow.REMOVED
-            events.append(MemberLeft(**base, member=member, how=how))
-        return tuple(events)
-
-    def _joined_by_link(self, m: dict[str, Any]) -> tuple[Event, ...]:
-        base = self._base(m)
-        member = _require_actor(base)
-        inviter = m.get("inviter")
-        by = Actor(id=f"name:{inviter}", name=inviter) if isinstance(inviter, str) else None
-        return (MemberJoined(**base, member=member, how=JoinHow.LINK, inviter=by),)
-
-    def _joined_by_request(self, m: dict[str, Any]) -> tuple[Event, ...]:
-        base = self._base(m)
-        return (MemberJoined(**base, member=_require_actor(base), how=JoinHow.REQUEST),)
-
-    def _renamed(self, m: dict[str, Any]) -> tuple[Event, ...]:
-        title = m.get("title")
-        if not isinstance(title, str):
-            raise ValueError("an 'edit_group_title' service message with a 'title' string")
-        return (GroupRenamed(**self._base(m), new_name=title),)
-
-
-def _require_actor(base: dict[str, Any]) -> Actor:
-    actor = base["actor"]
-    if not isinstance(actor, Actor):
-        raise ValueError("a service message with 'actor_id' or 'actor'")
-    return actor
-
-
-_SERVICE: dict[str, Callable[[_Chat, dict[str, Any]], tuple[Event, ...]]] = {
-    "create_group": _Chat._created,
-    "create_channel": _Chat._created,
-    "edit_group_title": _Chat._renamed,
-    "invite_members": _Chat._invited,
-    "remove_members": _Chat._removed,
-    "join_group_by_link": _Chat._joined_by_link,
-    "join_group_by_request": _Chat._joined_by_request,
-}
