@@ -4,8 +4,8 @@ The ORM builds a model instance per row; at a million messages that alone
 costs more than the database does. Here rows are plain tuples in COLUMNS
 order, stored on a background thread while the next chunk is prepared.
 SQLite gets each chunk as one JSON array expanded by ``json_each`` inside one
-statement, so the whole insert runs in C without the GIL. PostgreSQL gets
-``COPY`` into a temporary table and one ``INSERT … SELECT``. Both skip
+statement, so the whole insert runs in C without the GIL; PostgreSQL gets
+the same JSON array, unpacked by the server. Both skip
 messages already stored (same group and external id), which is what makes
 re-imports add nothing.
 """
@@ -132,31 +132,42 @@ class SqliteWriter(PipelinedWriter):
 
 
 class PostgresWriter(PipelinedWriter):
-    """``COPY`` into a temporary table, then one ``INSERT … SELECT … ON CONFLICT``."""
+    """One ``INSERT … SELECT FROM json_array_elements(%s)`` per chunk.
+
+    The chunk travels as one JSON text made by orjson in C; the server unpacks
+    it. Per-row work in Python (as ``COPY … write_row`` would need) is what
+    bounded throughput, not the server.
+    """
+
+    CASTS = (
+        "bigint",
+        "bigint",
+        "text",
+        "timestamptz",
+        "text",
+        "text",
+        "text",
+        "jsonb",
+        "timestamptz",
+        "bigint",
+    )
 
     def __init__(self) -> None:
         super().__init__()
-        self.table = Message._meta.db_table
-        self.ready = False
+        table = Message._meta.db_table
+        picks = ", ".join(f"(e->>{i})::{cast}" for i, cast in enumerate(self.CASTS))
+        self.sql = (
+            f"INSERT INTO {table} ({', '.join(COLUMNS)}) SELECT {picks} "
+            "FROM json_array_elements(%s::json) AS e "
+            "ON CONFLICT (group_id, external_id) DO NOTHING"
+        )
+
+    def prepare(self, rows: Sequence[Row]) -> Any:
+        return orjson.dumps(rows).decode()
 
     def insert(self, raw: Any, payload: Any) -> int:
-        cols = ", ".join(COLUMNS)
         with raw.cursor() as cursor:
-            if not self.ready:
-                # ON COMMIT DROP: the staging table never outlives the ingest transaction.
-                cursor.execute(
-                    f"CREATE TEMP TABLE IF NOT EXISTS shequn_stage ON COMMIT DROP "
-                    f"AS SELECT {cols} FROM {self.table} WITH NO DATA"
-                )
-                self.ready = True
-            cursor.execute("TRUNCATE shequn_stage")
-            with cursor.copy(f"COPY shequn_stage ({cols}) FROM STDIN") as copy:
-                for row in payload:
-                    copy.write_row(row)
-            cursor.execute(
-                f"INSERT INTO {self.table} ({cols}) SELECT {cols} FROM shequn_stage "
-                "ON CONFLICT (group_id, external_id) DO NOTHING"
-            )
+            cursor.execute(self.sql, (payload,))
             count: int = cursor.rowcount
         return count
 
