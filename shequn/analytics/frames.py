@@ -77,9 +77,18 @@ def database_uri() -> str:
     raise RuntimeError(f"analytics cannot read {connection.vendor}")
 
 
-def read(sql: str) -> pl.DataFrame:
-    """Run one query through connectorx; SQLite times come back naive UTC and are tagged."""
-    frame = pl.read_database_uri(sql, database_uri(), engine="connectorx")
+def read(sql: str, partition_on: str | None = None) -> pl.DataFrame:
+    """Run one query through connectorx; SQLite times come back naive UTC and are tagged.
+
+    ``partition_on`` (a numeric column of the result) splits a large read over two
+    connections on PostgreSQL, one per core; SQLite reads one file, so it is ignored.
+    """
+    if partition_on and connection.vendor == "postgresql":
+        frame = pl.read_database_uri(
+            sql, database_uri(), engine="connectorx", partition_on=partition_on, partition_num=2
+        )
+    else:
+        frame = pl.read_database_uri(sql, database_uri(), engine="connectorx")
     fixes = [
         (
             pl.col(name).dt.replace_time_zone("UTC")
@@ -162,7 +171,8 @@ def read_messages(group_id: int, window: Window, members: pl.DataFrame) -> pl.Da
         "LEFT JOIN chat_message r ON r.group_id = m.group_id AND r.external_id = m.reply_to "
         "LEFT JOIN community_account ra ON ra.id = r.sender_id "
         f"WHERE m.group_id = {int(group_id)} AND m.at >= {_stamp(window.since)} "
-        f"AND m.at < {_stamp(window.until)}"
+        f"AND m.at < {_stamp(window.until)}",
+        partition_on="id",
     )
     return shape_messages(raw, members)
 
