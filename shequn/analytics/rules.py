@@ -26,6 +26,8 @@ def dead_group(results: Results, kind: str) -> list[Finding]:
         return []
     reasons = results["lifecycle"].evidence.get("dead_reasons", [])
     last = value(results, "lifecycle", "last_message_at", "—")
+    if kind == "student":
+        return [course_over(last, reasons)]
     return [
         finding(
             "dead_group",
@@ -99,9 +101,30 @@ def needs_rules(results: Results, kind: str) -> list[Finding]:
     ]
 
 
+def course_over(last: str, reasons: list[str]) -> Finding:
+    """A student group falls silent when its course ends: expected, not a failure."""
+    return finding(
+        "course_over",
+        "info",
+        "PLAYBOOK §1 学员群不是社群",
+        (
+            f"课程已结束：最后一条消息在 {last[:10]}",
+            "学员群按秩序和完成度评估，不必复活：把坚持到最后的学员邀请进付费群或核心群，其余可解散。",
+        ),
+        (
+            f"The course is over: last message on {last[:10]}",
+            "A student group is judged on order and completion; don't revive it. Invite the "
+            "students who finished into a paid or core group and dissolve the rest.",
+        ),
+        {"reasons": reasons, "last_message_at": last},
+    )
+
+
 def scroll_load(results: Results, kind: str) -> list[Finding]:
     """More than ~4 people talking at once is chaos; a heavy backlog loses readers."""
     crowded = value(results, "load", "crowded_share")
+    if kind == "student":
+        crowded = None  # everyone checking in at the same hour is the point, not chaos
     per_day = value(results, "load", "messages_per_day", 0.0)
     if (crowded is None or crowded < 0.15) and per_day < 300:
         return []

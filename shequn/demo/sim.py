@@ -38,12 +38,15 @@ class GroupSim:
         self.events: list[Event] = []
         self.present: dict[str, Persona] = {}
         self.recent: deque[tuple[str, Persona]] = deque(maxlen=30)
+        self.today: date | None = None
+        self.arrived: dict[str, date] = {}
 
     def _id(self) -> str:
         self.seq += 1
         return f"{self.plan.key}-{self.seq:06d}"
 
     def _base(self, day: date, sec: int, who: Persona | None) -> dict[str, object]:
+        self.today = day
         return {
             "platform": PLATFORM,
             "group": self.plan.key,
@@ -64,6 +67,8 @@ class GroupSim:
         inviter = actor(by) if by is not None else None
         self.events.append(MemberJoined(**base, member=actor(who), how=how, inviter=inviter))  # type: ignore[arg-type]
         self.present[who.key] = who
+        # A newcomer's first words on their join day are the entry ritual, not chatter.
+        self.arrived[who.key] = day
 
     def leave(self, day: date, sec: int, who: Persona, how: LeaveHow, by: Persona | None) -> None:
         base = self._base(day, sec, by or who)
@@ -88,12 +93,14 @@ class GroupSim:
         return event.event_id
 
     def speaker(self) -> Persona:
-        keys = list(self.present)
+        keys = [k for k in self.present if self.arrived.get(k) != self.today]
+        keys = keys or list(self.present)
         chosen = self.rng.choices(keys, [self.plan.talkers.get(k, 0.3) for k in keys])[0]
         return self.present[chosen]
 
     def talk(self, day: date, count: int, line: Line, reply_share: float = 0.25) -> None:
         """``count`` messages spread over the waking hours, some of them replies."""
+        self.today = day
         if not self.present:
             return
         for sec in sorted(self.rng.randrange(8 * 3600, 23 * 3600 + 1800) for _ in range(count)):

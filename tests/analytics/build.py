@@ -10,6 +10,7 @@ import polars as pl
 from shequn.analytics.frames import UTC_US, Frames, Window, shape_messages
 
 T0 = datetime(2026, 1, 5, 0, 0, tzinfo=UTC)  # a Monday
+FROM_SINCE = object()  # the group was created when the window starts
 
 MESSAGE_SCHEMA = {
     "id": pl.Int64,
@@ -140,6 +141,7 @@ def frames(
     until: datetime | None = None,
     group_id: int = 1,
     zone: str = "UTC",
+    created_at: object = FROM_SINCE,
 ) -> Frames:
     """Frames exactly as the loader makes them, from plain rows."""
     member_frame = pl.DataFrame(members, schema=MEMBER_SCHEMA)
@@ -163,7 +165,7 @@ def frames(
                     "name": "测试群",
                     "kind": "social",
                     "platform": "test",
-                    "created_at": since,
+                    "created_at": created_at if created_at is not FROM_SINCE else since,
                 }
             ],
             schema=GROUP_SCHEMA,

@@ -51,6 +51,7 @@ def test_demo_groups_meet_their_fates(tmp_path: Path) -> None:
 
     school = r["demo-class@chatroom"]
     assert not {"exit_test_weak", "exit_test_pass", "few_talk", "no_soul"} & codes(school)
+    assert "course_over" in codes(school) and "dead_group" not in codes(school)
 
     html = render(social, "zh-hans")
     assert "星河·创业者交流群" in html and "退群测试" in html and "Plotly" in html

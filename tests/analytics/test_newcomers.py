@@ -8,8 +8,17 @@ from datetime import timedelta
 
 import polars as pl
 
+from shequn.analytics.frames import Frames
 from shequn.analytics.metrics.newcomers import newcomers
-from tests.analytics.build import T0, frames, member, minutes, msg
+from tests.analytics.build import T0, member, minutes, msg
+from tests.analytics.build import frames as build_frames
+
+
+def frames(*args: object, **kwargs: object) -> Frames:
+    """These groups' creation is unknown, so every join in the window is a newcomer's."""
+    kwargs.setdefault("created_at", None)
+    return build_frames(*args, **kwargs)  # type: ignore[arg-type]
+
 
 DAY = 24 * 60
 
@@ -149,3 +158,17 @@ def test_a_group_of_one() -> None:
     assert result.value["never_spoke_share"] == 0.0
     assert result.value["introduced_share"] == 0.0
     assert [w["first_message_id"] for w in result.evidence["waiting"]] == [1]
+
+
+def test_founders_are_not_newcomers() -> None:
+    # The group was created at T0: whoever joined in its first day founded it.
+    f = build_frames(
+        [
+            msg(1, 10, minutes(5), "大家好"),
+            msg(2, 30, T0 + timedelta(days=3, minutes=5), "自我介绍：我是三十"),
+        ],
+        [member(10, minutes(0)), member(20, minutes(30)), member(30, T0 + timedelta(days=3))],
+    )
+    result = newcomers(f)
+    assert result.value["newcomers"] == 1 and result.value["spoke"] == 1
+    assert result.value["introduced"] == 1

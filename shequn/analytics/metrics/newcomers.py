@@ -52,8 +52,15 @@ def _minutes(later: str, earlier: str) -> pl.Expr:
 
 
 def _joins(frames: Frames) -> pl.DataFrame:
-    """person_id, joined_at: humans whose stay in this group began in the window."""
+    """person_id, joined_at: humans whose stay in this group began in the window.
+
+    Founders (joined within a day of the group's creation) are not newcomers: nobody
+    was there before them to answer, and counting them would drown the real arrivals.
+    """
     since, until = frames.window.since, frames.window.until
+    created = frames.groups.filter(pl.col("group_id") == frames.group_id)["created_at"]
+    if created.len() and created[0] is not None:
+        since = max(since, created[0] + timedelta(days=1))
     return (
         frames.group_members.filter(
             ~pl.col("is_bot").fill_null(False)

@@ -20,7 +20,14 @@ def _html(fig: go.Figure) -> str:
         font={"family": "PingFang SC, Microsoft YaHei, WenQuanYi Zen Hei, sans-serif"},
         legend={"orientation": "h", "y": -0.2},
     )
-    return str(fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False}))
+    # 100% width + responsive: the chart fits its grid cell instead of overflowing it.
+    html = fig.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        default_width="100%",
+        config={"displaylogo": False, "responsive": True},
+    )
+    return str(html)
 
 
 def activity(report: Report, lang: str) -> go.Figure | None:

@@ -39,21 +39,31 @@ def figures(report: Report, lang: str) -> list[tuple[str, str]]:
     ]
 
 
-def evidence_lines(evidence: dict[str, Any], limit: int = 8) -> list[str]:
+def _name(entry: dict[str, Any]) -> str:
+    """What identifies an evidence entry for a reader: a name, a segment, or a time."""
+    if entry.get("name") or entry.get("segment"):
+        return str(entry.get("name") or entry.get("segment"))
+    if entry.get("at"):
+        return str(entry["at"])[:16].replace("T", " ")
+    return str(entry.get("message_id") or "")
+
+
+def evidence_lines(evidence: dict[str, Any], lang: str, limit: int = 8) -> list[str]:
     """Evidence as short readable lines: names where the evidence has them, else counts."""
     lines = []
-    for key, item in evidence.items():
+    for raw_key, item in evidence.items():
+        key = label(f"ev_{raw_key}", lang)
         if isinstance(item, list) and item and isinstance(item[0], dict):
-            names = [
-                str(x.get("name") or x.get("segment") or x.get("message_id") or "") for x in item
-            ]
-            shown = "、".join(n for n in names[:limit] if n)
+            shown = "、".join(n for n in (_name(x) for x in item[:limit]) if n)
             more = f" …(+{len(item) - limit})" if len(item) > limit else ""
             lines.append(f"{key}: {shown}{more}")
         elif isinstance(item, list):
             lines.append(f"{key}: {len(item)}")
         elif isinstance(item, dict):
-            lines.append(f"{key}: " + ", ".join(f"{k} {v}" for k, v in list(item.items())[:limit]))
+            lines.append(
+                f"{key}: "
+                + ", ".join(f"{label(k, lang)} {v}" for k, v in list(item.items())[:limit])
+            )
         elif item not in (None, ""):
             lines.append(f"{key}: {item}")
     return lines
@@ -67,10 +77,11 @@ def render(report: Report, lang: str = "zh-hans") -> str:
         findings.append(
             {
                 "severity": f.severity,
+                "severity_label": label(f.severity, lang),
                 "title": title,
                 "advice": advice,
                 "principle": f.principle,
-                "evidence": evidence_lines(f.evidence),
+                "evidence": evidence_lines(f.evidence, lang),
             }
         )
     context = {
