@@ -105,12 +105,10 @@ def run(store: str, url: str, n: int) -> dict[str, float]:
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="shequn.settings", SHEQUN_DATABASE_URL=url)
     env.setdefault("SHEQUN_DATA_DIR", tempfile.mkdtemp(prefix="shequn-bench-"))
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(n)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
+        [sys.executable, __file__, "--child", str(n)], env=env, capture_output=True, text=True
     )
+    if out.returncode != 0:
+        raise SystemExit(f"{store} child failed:\n{out.stderr[-2000:]}")
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     print(
         f"{store:10} {n:>9,} events  {result['seconds']:7.1f} s  "

@@ -55,7 +55,9 @@ def database_from_url(url: str, data_dir: Path) -> dict[str, Any]:
             "NAME": name or str(data_dir / "shequn.sqlite3"),
             "OPTIONS": {
                 # WAL lets the dashboard read while an import writes.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                # page_size only takes on a new database, and must come before WAL.
+                "init_command": "PRAGMA page_size=16384; PRAGMA journal_mode=WAL;"
+                " PRAGMA synchronous=NORMAL;"
                 " PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;"
                 # Index pages of the message table stay in memory during large imports.
                 " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",

@@ -216,7 +216,7 @@ class _Run:
             sender,
             event.event_id,
             time(event.at),
-            str(event.kind),
+            event.kind,  # a StrEnum: orjson writes its value
             event.text,
             event.reply_to,
             mentions,
