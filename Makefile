@@ -24,7 +24,7 @@ run: $(VENV)/.installed
 # server, every test that touches the store again on PostgreSQL.
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
-	$(BIN)/mypy shequn/events.py shequn/chat/ingest.py
+	$(BIN)/mypy shequn
 	$(BIN)/python -m pytest
 	@if [ -n "$$SHEQUN_TEST_DATABASE_URL" ]; then \
 		echo "== store tests on PostgreSQL =="; \
@@ -34,7 +34,7 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shequn/events.py shequn/chat/ingest.py
+	$(BIN)/mypy shequn
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/ingest_bench.py

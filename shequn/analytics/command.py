@@ -66,7 +66,9 @@ def run_report(args: argparse.Namespace) -> int:
     from shequn.community.models import Group
 
     group_id = args.group if args.group is not None else _import_files(args.paths)
-    group = Group.objects.select_related("community").filter(pk=group_id).first()
+    group = None
+    if group_id is not None:
+        group = Group.objects.select_related("community").filter(pk=int(group_id)).first()
     if group is None:
         print("shequn report: no such group (give --group ID or export files)", file=sys.stderr)
         return 1

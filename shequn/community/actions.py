@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from shequn.community.models import (
     Account,
@@ -30,7 +30,7 @@ def audit(
     community: Community,
     action: str,
     *,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     rule: str = "",
     group: Group | None = None,
     person: Person | None = None,
@@ -116,7 +116,7 @@ def add_link(
     return link
 
 
-def grant_staff(user: AbstractBaseUser, community: Community, role: str, by: str) -> Staff:
+def grant_staff(user: User, community: Community, role: str, by: str) -> Staff:
     """Give a dashboard user a role in a community."""
     if role not in StaffRole.values:
         raise ValueError(f"unknown staff role {role!r}; expected one of {StaffRole.values}")

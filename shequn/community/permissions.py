@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
-from shequn.community.models import Community, Group, Staff, StaffRole
+from shequn.community.models import Community, Group, Person, Staff, StaffRole
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -30,11 +30,16 @@ def visible_communities(user: User) -> QuerySet[Community]:
         return Community.objects.none()
     if getattr(user, "is_superuser", False):
         return Community.objects.all()
-    return Community.objects.filter(staff__user=user)
+    return Community.objects.filter(staff__user_id=user.pk)
 
 
 def visible_groups(user: User) -> QuerySet[Group]:
     return Group.objects.filter(community__in=visible_communities(user))
+
+
+def visible_persons(user: User) -> QuerySet[Person]:
+    """Archive entries of the communities the user may see; profiles are looked up here."""
+    return Person.objects.filter(community__in=visible_communities(user))
 
 
 def role_in(user: User, community: Community) -> str | None:
@@ -42,7 +47,7 @@ def role_in(user: User, community: Community) -> str | None:
         return None
     if getattr(user, "is_superuser", False):
         return StaffRole.OWNER
-    staff = Staff.objects.filter(user=user, community=community).first()
+    staff = Staff.objects.filter(user_id=user.pk, community=community).first()
     return staff.role if staff is not None else None
 
 

@@ -16,7 +16,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import orjson
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from shequn.chat.ingest import IngestError, IngestStats, finish_batch, ingest, start_batch
@@ -49,7 +56,7 @@ def walk(paths: list[str]) -> Iterator[Path]:
             yield path
 
 
-def counted(events: Iterator[Event], progress: Progress, task: int) -> Iterator[Event]:
+def counted(events: Iterator[Event], progress: Progress, task: TaskID) -> Iterator[Event]:
     for n, event in enumerate(events, 1):
         if n % 2000 == 0:
             progress.update(task, description=f"{n:,} events")

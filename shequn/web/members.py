@@ -1,0 +1,77 @@
+"""Member archive pages (群友档案): a community's list and one member's profile.
+
+Read-only. Which community or person a user may open is decided by
+``shequn.community.permissions``; a community or person outside it is a 404,
+so that its existence is not revealed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from shequn.community.models import Group, Person, Tier
+from shequn.community.permissions import visible_communities, visible_persons
+from shequn.web.member_queries import (
+    PAGE_SIZE,
+    current_groups,
+    member_list,
+    membership_history,
+    parse_filters,
+    recent_messages,
+    ties,
+)
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """One line of the list: the person, their current groups and last message time."""
+
+    person: Person
+    groups: list[Group]
+    last_message_at: datetime | None
+
+
+@login_required
+def member_list_view(request: HttpRequest, community_id: int) -> HttpResponse:
+    """The archive of one community, filtered by GET parameters, 50 a page."""
+    community = get_object_or_404(visible_communities(request.user), pk=community_id)
+    filters = parse_filters(request.GET)
+    page = Paginator(member_list(community, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        MemberRow(p, current_groups(p), getattr(p, "last_message_at", None))
+        for p in page.object_list
+    ]
+    context = {
+        "community": community,
+        "filters": filters,
+        "page": page,
+        "rows": rows,
+        "groups": community.groups.order_by("name"),
+        "tags": community.tags.order_by("name"),
+        "tiers": Tier.choices,
+    }
+    return render(request, "web/members.html", context)
+
+
+@login_required
+def person_view(request: HttpRequest, person_id: int) -> HttpResponse:
+    """One member's profile: archive fields, accounts, stays, ties and latest messages."""
+    person = get_object_or_404(
+        visible_persons(request.user).select_related("community").prefetch_related("tags"),
+        pk=person_id,
+    )
+    context = {
+        "person": person,
+        "community": person.community,
+        "accounts": person.accounts.order_by("platform", "pk"),
+        "stays": membership_history(person),
+        "ties": ties(person),
+        "recent": recent_messages(person),
+    }
+    return render(request, "web/person.html", context)
