@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "shequn.community",
     "shequn.chat",
+    "shequn.playbook",
     "shequn.web",
 ]
 

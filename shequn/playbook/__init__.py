@@ -1,0 +1,1 @@
+"""The playbook: rules that answer events with actions, and the engine that runs them."""

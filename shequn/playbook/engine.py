@@ -1,0 +1,229 @@
+"""The live engine: event → store → rules → actions → connectors and audit log.
+
+``Engine.handle`` first stores the event (through ``ingest``, so live history and
+imported history are one), then runs the group's enabled rules in order and
+carries out what they return. Every action is written to the audit log with its
+rule and reason: performed, dry-run or failed (with the error). A rule that
+raises is logged, audited as failed and skipped; the engine goes on. An action
+the platform cannot do becomes a Notify to the operators.
+
+Database work runs in Django's sync world (``sync_to_async``); only connector
+calls are awaited on the loop, so a slow platform never holds a DB connection.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from asgiref.sync import sync_to_async
+
+from shequn.chat.ingest import IngestError, ingest
+from shequn.community.actions import audit
+from shequn.community.models import AuditLog, Community, Group
+from shequn.connectors.base import Connector, ConnectorError, Unsupported, action_name
+from shequn.events import Action, Actor, Event, MemberJoined, Notify
+from shequn.playbook.models import Greeting
+from shequn.playbook.rules import RuleType, configure
+from shequn.playbook.state import StoreState
+from shequn.playbook.welcome import Welcome
+
+log = logging.getLogger(__name__)
+
+#: The rules every group may switch on, in the order they run.
+DEFAULT_RULES: tuple[RuleType, ...] = (Welcome,)
+
+Outcome = AuditLog.Outcome
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One action a rule returned, with what the engine needs to carry it out."""
+
+    rule: str
+    action: Action
+    dry_run: bool
+    event_id: str
+    greets: str = ""  # the platform id of the member this action welcomes, if any
+
+
+class Engine:
+    """Runs the playbook of one community against the connectors of its platforms."""
+
+    def __init__(
+        self,
+        community: Community,
+        connectors: Mapping[str, Connector] | Iterable[Connector],
+        rules: Sequence[RuleType] = DEFAULT_RULES,
+    ) -> None:
+        self.community = community
+        if isinstance(connectors, Mapping):
+            self.connectors = dict(connectors)
+        else:
+            self.connectors = {c.platform: c for c in connectors}
+        self.rules = tuple(rules)
+
+    async def handle(self, event: Event) -> list[Action]:
+        """Store ``event``, answer it with the group's rules; the actions performed."""
+        planned = await sync_to_async(self.plan)(event)
+        if planned is None:
+            return []
+        group, items = planned
+        performed: list[Action] = []
+        for item in items:
+            performed.extend(await self.carry_out(group, item))
+        return performed
+
+    def plan(self, event: Event) -> tuple[Group, list[Planned]] | None:
+        """Ingest the event and collect the actions of every enabled rule (sync, DB)."""
+        try:
+            ingest([event], self.community)
+        except IngestError:
+            log.exception("event %s not stored; no rule runs for it", event.event_id)
+            return None
+        group = Group.objects.filter(
+            community=self.community, platform=event.platform, external_id=event.group
+        ).first()
+        if group is None:
+            return None
+        state = StoreState(group)
+        items: list[Planned] = []
+        for rule_type in self.rules:
+            items.extend(self._run_rule(rule_type, event, group, state))
+        return group, items
+
+    def _run_rule(
+        self, rule_type: RuleType, event: Event, group: Group, state: StoreState
+    ) -> list[Planned]:
+        """One rule's actions; a rule that fails is logged, audited and yields nothing."""
+        name = rule_type.name
+        try:
+            rule = configure(rule_type, state.settings)
+            if not rule.config.enabled:
+                return []
+            actions = rule(event, state)
+        except Exception as exc:
+            log.exception("rule %s failed on event %s", name, event.event_id)
+            details = {"event_id": event.event_id, "error": _error(exc)}
+            audit(
+                self.community, "rule", rule=name, group=group, target=event.event_id,
+                reason=f"rule {name} raised", outcome=Outcome.FAILED, details=details,
+            )  # fmt: skip
+            return []
+        greets = ""
+        if rule_type.greets and isinstance(event, MemberJoined):
+            greets = event.member.id
+        return [
+            Planned(
+                rule=name,
+                action=action if action.rule else dataclasses.replace(action, rule=name),
+                dry_run=rule.config.dry_run,
+                event_id=event.event_id,
+                greets=greets,
+            )
+            for action in actions
+        ]
+
+    async def carry_out(self, group: Group, item: Planned) -> list[Action]:
+        """Perform (or, in dry-run, only record) one action; the actions actually performed."""
+        if item.dry_run:
+            await sync_to_async(self.record)(group, item, Outcome.DRY_RUN)
+            return []
+        connector = self.connectors.get(group.platform)
+        try:
+            if connector is None:
+                raise ConnectorError(f"no connector for {group.platform}", permanent=True)
+            if not connector.can(item.action):
+                raise Unsupported(f"{group.platform} cannot {action_name(item.action)}")
+            await connector.perform(item.action)
+        except Unsupported as exc:
+            await sync_to_async(self.record)(group, item, Outcome.FAILED, exc)
+            return await self._notify_instead(group, item, connector, exc)
+        except Exception as exc:
+            log.warning("%s of rule %s failed: %s", action_name(item.action), item.rule, exc)
+            await sync_to_async(self.record)(group, item, Outcome.FAILED, exc)
+            return []
+        await sync_to_async(self.record)(group, item, Outcome.PERFORMED)
+        return [item.action]
+
+    async def _notify_instead(
+        self, group: Group, item: Planned, connector: Connector | None, exc: Unsupported
+    ) -> list[Action]:
+        """Tell the operators what could not be done; through the platform if it can.
+
+        Where the platform cannot notify either, the audit entry is the notice
+        (operators read it on the dashboard).
+        """
+        action = item.action
+        notice = Notify(
+            platform=action.platform,
+            group=action.group,
+            rule=item.rule,
+            reason=f"unsupported: {action_name(action)}",
+            text=f"{item.rule} wanted {action_name(action)} ({action.reason}), but {exc}",
+        )
+        planned = dataclasses.replace(item, action=notice, greets="")
+        if connector is None or not connector.can(notice):
+            await sync_to_async(self.record)(group, planned, Outcome.PERFORMED, via="audit")
+            return []
+        try:
+            await connector.perform(notice)
+        except Exception as error:
+            await sync_to_async(self.record)(group, planned, Outcome.FAILED, error)
+            return []
+        await sync_to_async(self.record)(group, planned, Outcome.PERFORMED)
+        return [notice]
+
+    def record(
+        self,
+        group: Group,
+        item: Planned,
+        outcome: str,
+        error: BaseException | None = None,
+        via: str = "",
+    ) -> None:
+        """Audit one action (sync, DB); remember a greeting that was really sent."""
+        action = item.action
+        details: dict[str, Any] = {"event_id": item.event_id, "action": describe(action)}
+        if error is not None:
+            details["error"] = _error(error)
+        if via:
+            details["via"] = via
+        member = getattr(action, "member", None)
+        target = member.id if isinstance(member, Actor) else item.greets
+        audit(
+            self.community, action_name(action), rule=item.rule, group=group, target=target,
+            reason=action.reason, outcome=outcome, details=details,
+        )  # fmt: skip
+        if item.greets and outcome == Outcome.PERFORMED:
+            account = StoreState(group).account(item.greets)
+            if account is not None:
+                Greeting.objects.get_or_create(
+                    group=group,
+                    account=account,
+                    defaults={"rule": item.rule, "event_id": item.event_id},
+                )
+
+
+def describe(action: Action) -> dict[str, Any]:
+    """An action's fields as plain JSON for the audit log's details."""
+    return {f.name: _plain(getattr(action, f.name)) for f in dataclasses.fields(action)}
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Actor):
+        return {"id": value.id, "name": value.name}
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _error(exc: BaseException) -> dict[str, Any]:
+    permanent = getattr(exc, "permanent", None)
+    return {"type": type(exc).__name__, "message": str(exc), "permanent": permanent}
