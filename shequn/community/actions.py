@@ -77,8 +77,18 @@ def set_group_profile(group: Group, by: str, **fields: Any) -> Group:
     return group
 
 
-def update_person(person: Person, by: str, tags: list[str] | None = None, **fields: Any) -> Person:
-    """Change archive fields of a person (and replace its tags when given); audited."""
+def update_person(
+    person: Person,
+    by: str,
+    tags: list[str] | None = None,
+    *,
+    user: User | None = None,
+    **fields: Any,
+) -> Person:
+    """Change archive fields of a person (and replace its tags when given); audited.
+
+    ``user`` is the dashboard user who made the change, recorded on the audit row.
+    """
     changed = {k: v for k, v in fields.items() if getattr(person, k) != v}
     for name, value in changed.items():
         setattr(person, name, value)
@@ -91,8 +101,20 @@ def update_person(person: Person, by: str, tags: list[str] | None = None, **fiel
         person.tags.set(objs)
     if changed or retag:
         details = {"fields": sorted(changed), "tags": tags}
-        audit(person.community, "person.update", rule=by, person=person, details=details)
+        audit(person.community, "person.update", user=user, rule=by, person=person, details=details)
     return person
+
+
+def record_archive_export(
+    community: Community, user: User, filters: dict[str, Any], rows: int
+) -> AuditLog:
+    """Write a member-archive export (who, with which filters, how many rows) to the audit log."""
+    return audit(
+        community,
+        "archive.export",
+        user=user,
+        details={"filters": filters, "rows": rows},
+    )
 
 
 def add_link(

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, render
 
 from shequn.community.models import Group, Person, Tier
 from shequn.community.permissions import visible_communities, visible_persons
+from shequn.web.edit import edit_context
 from shequn.web.member_queries import (
     PAGE_SIZE,
     current_groups,
@@ -73,5 +74,6 @@ def person_view(request: HttpRequest, person_id: int) -> HttpResponse:
         "stays": membership_history(person),
         "ties": ties(person),
         "recent": recent_messages(person),
+        **edit_context(request.user, person),
     }
     return render(request, "web/person.html", context)
