@@ -95,6 +95,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     return run_report(args)
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    _django()
+    from shequn.playbook.runner import run_command
+
+    return run_command(args)
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _django()
     from django.core.management import execute_from_command_line
@@ -113,6 +120,7 @@ def parser() -> argparse.ArgumentParser:
         "serve": (cmd_serve, "serve the dashboard with uvicorn"),
         "import": (cmd_import, "import chat export files (format detected from content)"),
         "report": (cmd_report, "a group's health report as HTML (and JSON)"),
+        "run": (cmd_run, "run the live engine: connectors and the job scheduler"),
         "manage": (cmd_manage, "run a Django management command"),
     }
     subs = {}
@@ -129,6 +137,9 @@ def parser() -> argparse.ArgumentParser:
     from shequn.analytics.options import add_report_arguments
 
     add_report_arguments(subs["report"])
+    from shequn.playbook.options import add_run_arguments
+
+    add_run_arguments(subs["run"])
     return p
 
 

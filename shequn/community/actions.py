@@ -7,13 +7,17 @@ in one place.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from shequn.community.models import (
     Account,
+    ApiToken,
     AuditLog,
     Community,
     Group,
@@ -170,3 +174,32 @@ def set_member_role(group: Group, account: Account, role: str, by: str) -> bool:
         details={"role": role},
     )
     return True
+
+
+API_TOKEN_PREFIX = "sq_"
+
+
+def hash_api_token(token: str) -> str:
+    """The stored form of a token: its SHA-256 (tokens are random, so no salt is needed)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(user: User) -> str:
+    """Make a new API token for ``user`` and return it; only its hash is kept.
+
+    The caller shows the token once: it cannot be recovered from the database.
+    """
+    token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    ApiToken.objects.create(
+        user=user, key_hash=hash_api_token(token), prefix=token[: len(API_TOKEN_PREFIX) + 6]
+    )
+    return token
+
+
+def authenticate_api_token(token: str) -> User | None:
+    """The active user holding ``token``, noting when the token was last used; else None."""
+    row = ApiToken.objects.select_related("user").filter(key_hash=hash_api_token(token)).first()
+    if row is None or not row.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+    return row.user

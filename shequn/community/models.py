@@ -273,3 +273,23 @@ class AuditLog(models.Model):
 
     class Meta:
         ordering = ["-at"]
+
+
+class ApiToken(models.Model):
+    """A bearer token for the HTTP API, belonging to one dashboard user.
+
+    Only the SHA-256 of the token is stored, so a leaked database does not leak
+    usable tokens; the token itself is shown once, when it is created. The prefix
+    (its first characters) lets an administrator tell tokens apart.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user_id})"

@@ -3,6 +3,7 @@ from django.urls import path
 from django.views.i18n import set_language
 
 from shequn.web import audit, edit, export, members, views
+from shequn.web.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -23,4 +24,5 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("api/", api.urls),
 ]

@@ -1,0 +1,162 @@
+"""``shequn run``: connectors from the store, cursors saved and resumed, clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import connections
+
+from shequn.community.models import AuditLog, Community, Group
+from shequn.connectors.memory import MemoryConnector
+from shequn.playbook import actions
+from shequn.playbook.models import ConnectorState, Greeting
+from shequn.playbook.runner import Runner, RunnerError
+from shequn.playbook.welcome import DEFAULT_TEMPLATE, render
+from tests.playbook.conftest import PLATFORM, joined
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.store]
+
+ROOT = Path(__file__).resolve().parents[2]
+CONNECTOR = {"kind": "memory", "name": "bot", "platform": PLATFORM}
+
+
+@pytest.fixture
+def group(community: Community) -> Group:
+    settings = {"connector": CONNECTOR, "welcome": {"enabled": True}}
+    return Group.objects.create(
+        community=community, platform=PLATFORM, external_id="g1", name="测试群", settings=settings
+    )
+
+
+def run_until(runner: Runner, done: Callable[[], bool]) -> None:
+    """Run ``runner`` until ``done()`` holds (or 5 s pass), then stop it as SIGTERM would."""
+
+    async def go() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(runner.run(stop))
+        for _ in range(500):
+            if done():
+                break
+            await asyncio.sleep(0.01)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+
+    asyncio.run(go())
+
+
+def memory_of(runner: Runner) -> MemoryConnector:
+    [source] = runner.sources
+    assert isinstance(source.connector, MemoryConnector)
+    return source.connector
+
+
+def test_runner_saves_the_cursor_and_a_second_runner_resumes_after_it(
+    community: Community, group: Group
+) -> None:
+    stream = [joined(n, f"u{n}") for n in range(1, 4)]
+    first = Runner.from_store("w1", interval=0.05)
+    memory = memory_of(first)
+    memory.feed(*stream)
+    run_until(first, lambda: first.handled == 3)
+    assert first.handled == 3 and len(memory.performed) == 3
+    state = ConnectorState.objects.get(name="bot")
+    assert (state.platform, state.cursor) == (PLATFORM, "3")
+
+    second = Runner.from_store("w2", interval=0.05)
+    again = memory_of(second)
+    assert again.cursor == "3"
+    again.feed(*stream, joined(4, "u4"))  # the platform replays from the start, plus one new
+    run_until(second, lambda: second.handled == 1)
+    assert second.handled == 1
+    assert [a.text for a in again.performed] == [
+        render(DEFAULT_TEMPLATE, name="成员u4", group="测试群")
+    ]
+    assert actions.load_cursor("bot") == "4"
+    assert Greeting.objects.filter(group=group).count() == 4
+    sends = AuditLog.objects.filter(community=community, action="Send", outcome="performed")
+    assert sends.count() == 4
+
+
+def test_shutdown_while_waiting_for_events_saves_the_cursor(group: Group) -> None:
+    runner = Runner.from_store("w1", interval=0.05)
+    memory_of(runner).feed(joined(1, "u1"))
+    run_until(runner, lambda: runner.handled == 1)  # the stream stays open: stop cuts the wait
+    assert actions.load_cursor("bot") == "1"
+
+
+def test_groups_sharing_a_connector_share_one_instance(community: Community, group: Group) -> None:
+    Group.objects.create(
+        community=community, platform=PLATFORM, external_id="g2", name="二群",
+        settings={"connector": CONNECTOR},
+    )  # fmt: skip
+    Group.objects.create(community=community, platform=PLATFORM, external_id="g3", name="无连接")
+    runner = Runner.from_store("w1")
+    assert [s.name for s in runner.sources] == ["bot"]
+    assert runner.engine_for(community).connectors[PLATFORM] is runner.sources[0].connector
+
+
+def test_a_connector_in_two_communities_or_of_unknown_kind_is_refused(group: Group) -> None:
+    other = Community.objects.create(name="别的社群")
+    stray = Group.objects.create(
+        community=other, platform=PLATFORM, external_id="x", name="x",
+        settings={"connector": CONNECTOR},
+    )  # fmt: skip
+    with pytest.raises(RunnerError, match="two communities"):
+        Runner.from_store("w1")
+    stray.settings = {"connector": {"kind": "carrier-pigeon"}}
+    stray.save()
+    with pytest.raises(RunnerError, match="unknown platform 'carrier-pigeon'"):
+        Runner.from_store("w1")
+
+
+def test_without_connectors_the_runner_runs_the_scheduler_only(community: Community) -> None:
+    runner = Runner.from_store("w1", interval=0.01)
+    assert runner.sources == []
+    run_until(runner, lambda: True)
+    assert runner.handled == 0
+
+
+def test_shequn_run_exits_0_on_sigterm(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "SHEQUN_DATA_DIR": str(tmp_path),
+        "SHEQUN_DATABASE_URL": f"sqlite:///{tmp_path / 'engine.sqlite3'}",
+    }
+    cli = [sys.executable, "-m", "shequn.cli"]
+    subprocess.run([*cli, "migrate"], env=env, cwd=ROOT, check=True, timeout=120)
+    proc = subprocess.Popen(
+        [*cli, "run", "--interval", "0.1"],
+        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        ready = proc.stdout.readline()  # printed once the signal handlers are in place
+        assert "scheduler only" in ready, ready + proc.stderr.read() if proc.stderr else ready
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=5)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "stopped, cursors saved" in out
+
+
+def test_sync_to_async_is_what_the_runner_uses(group: Group) -> None:
+    """The runner reads the store from the loop through sync_to_async, as ``serve`` does."""
+
+    async def build() -> Runner:
+        try:
+            return await sync_to_async(Runner.from_store)("w1")
+        finally:
+            await sync_to_async(connections.close_all)()
+
+    assert [s.name for s in asyncio.run(build()).sources] == ["bot"]
