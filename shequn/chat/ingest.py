@@ -22,7 +22,7 @@ from shequn.chat.bulk import writer
 from shequn.chat.models import ImportBatch, Message, Reaction
 from shequn.community.directory import AccountSpec, Directory
 from shequn.community.membership import apply_join, apply_leave, apply_rename
-from shequn.community.models import Account, Community, Group
+from shequn.community.models import Community, Group
 from shequn.events import (
     Actor,
     Event,
@@ -244,7 +244,7 @@ class _Run:
             account = directory.account_id(event.platform, event.actor.id)
             if apply_rename(directory, group_id, account, event.new_name):
                 stats.renames += 1
-                Account.objects.filter(pk=account).update(display_name=event.new_name)
+                directory.rename_account(account, event.new_name)
 
     def _other(self, group: Group, event: Event) -> None:
         if isinstance(event, ReactionAdded) and event.actor is not None:
@@ -262,11 +262,9 @@ class _Run:
                 group=group, external_id=event.message_id, deleted_at__isnull=True
             ).update(deleted_at=event.at)
         elif isinstance(event, GroupRenamed):
-            Group.objects.filter(pk=group.pk).update(name=event.new_name)
-            group.name = event.new_name
-        elif isinstance(event, GroupCreated) and group.created_at is None:
-            Group.objects.filter(pk=group.pk).update(created_at=event.at)
-            group.created_at = event.at
+            self.directory.rename_group(group, event.new_name)
+        elif isinstance(event, GroupCreated):
+            self.directory.group_created(group, event.at)
 
     def _write_reactions(self) -> None:
         if not self.reactions:

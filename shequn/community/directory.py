@@ -92,7 +92,22 @@ class Directory:
         self.join_ids[group_id] = joins
         self.leave_ids[group_id] = leaves
 
+    def rename_group(self, group: Group, name: str) -> None:
+        """The platform says the group has a new title."""
+        Group.objects.filter(pk=group.pk).update(name=name)
+        group.name = name
+
+    def group_created(self, group: Group, at: datetime) -> None:
+        """The platform says when the group was created; the first word on it stands."""
+        if group.created_at is None:
+            Group.objects.filter(pk=group.pk).update(created_at=at)
+            group.created_at = at
+
     # --- accounts ------------------------------------------------------------
+
+    def rename_account(self, account_id: int, name: str) -> None:
+        """A member changed their display name; the archive's account follows."""
+        Account.objects.filter(pk=account_id).update(display_name=name)
 
     def ensure_accounts(self, specs: Iterable[AccountSpec]) -> None:
         """Create the accounts not seen before, each with a new numbered person."""
