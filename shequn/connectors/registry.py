@@ -12,6 +12,7 @@ from shequn.connectors.base import Connector
 
 CONNECTORS: dict[str, str] = {
     "memory": "shequn.connectors.memory.MemoryConnector",
+    "matrix": "shequn.connectors.matrix.MatrixConnector",
 }
 
 

@@ -16,7 +16,7 @@ from tests.playbook.conftest import joined
 
 def test_registry_loads_by_name_and_names_the_known() -> None:
     assert registry.load("memory") is MemoryConnector
-    with pytest.raises(registry.UnknownConnector, match="known: memory"):
+    with pytest.raises(registry.UnknownConnector, match="known: matrix, memory"):
         registry.load("carrier-pigeon")
 
 
