@@ -86,6 +86,8 @@ ALLOWED_HOSTS = [
 DATABASE_URL = os.environ.get("SHEQUN_DATABASE_URL", f"sqlite:///{DATA_DIR / 'shequn.sqlite3'}")
 DATABASES = {"default": database_from_url(DATABASE_URL, DATA_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Per-process memory cache; the home page keeps each group's report summary here.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -57,6 +57,7 @@ def test_newest_first_filters_and_paging(world: dict[str, Community]) -> None:
     assert "t54" in by_alice
 
 
+@pytest.mark.django_db(transaction=True)  # the overview reads reports on a 2nd connection
 def test_home_links_to_audit_log(world: dict[str, Community]) -> None:
     html = client_for("alice").get("/").content.decode()
     assert f'href="{audit_url(world["A"])}"' in html

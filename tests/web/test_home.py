@@ -10,7 +10,7 @@ from shequn.chat.ingest import ingest
 from shequn.community.actions import get_or_create_community, grant_staff
 from tests.store.factories import message
 
-pytestmark = [pytest.mark.django_db, pytest.mark.store]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.store]
 
 
 @pytest.fixture

@@ -130,6 +130,7 @@ def test_carol_and_anonymous_see_nothing(world: dict[str, Community]) -> None:
         assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
+@pytest.mark.django_db(transaction=True)  # the overview reads reports on a 2nd connection
 def test_home_links_to_member_list(world: dict[str, Community]) -> None:
     html = client_for("alice").get("/").content.decode()
     assert f'href="{list_url(world["A"])}"' in html and "群友档案" in html

@@ -1,0 +1,167 @@
+"""The home page's overview: each group's health in one line, cached per group.
+
+A report is expensive (it loads the group's history and runs every stat), so the
+few figures the overview shows are kept in Django's cache as a ``Summary``.
+
+Cache invalidation: the key is built from the group's id, the id of its latest
+stored message and its membership counts (all rows and those not left). A new
+message changes the latest id; a join adds a membership row and a leave marks
+one as left, so each changes a count. Any of these gives a new key, the next
+request computes a fresh summary, and the old entry is never read again (it
+expires after ``TIMEOUT``). The timeout also bounds how stale a verdict that
+depends on time alone (a group going quiet) can get.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, Max, Q
+from django.utils.functional import Promise
+from django.utils.translation import pgettext_lazy
+
+from shequn.chat.models import Message
+from shequn.community.models import Group, Membership
+from shequn.web.queries import GroupRow
+
+log = logging.getLogger(__name__)
+
+TIMEOUT = 60 * 60  # seconds; a new message, join or leave invalidates sooner
+KEY_PREFIX = "shequn:overview:v1"
+
+BAND_LABELS: dict[str, Promise] = {
+    "small": pgettext_lazy("size band", "Small"),
+    "medium": pgettext_lazy("size band", "Medium"),
+    "large": pgettext_lazy("size band", "Large"),
+    "crowd": pgettext_lazy("size band", "Very large"),
+}
+LIGHT_RANK = {"red": 0, "amber": 1, "green": 2}
+SORTS = ("attention", "members", "messages", "active", "name")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the overview shows of a group's report; ``verdict`` is None with no messages."""
+
+    verdict: str | None = None
+    code: str | None = None  # the top finding's code, None when there is none
+    severity: str | None = None
+    titles: dict[str, str] = field(default_factory=dict)  # {"zh-hans": …, "en": …}
+    band: str | None = None
+    active_share: float | None = None
+
+    def title(self, lang: str) -> str:
+        """The top finding's title in ``lang``, falling back to Chinese ('' when none)."""
+        return self.titles.get(lang) or self.titles.get("zh-hans", "")
+
+
+def cache_key(group: Group) -> str | None:
+    """The summary's cache key, or None when the group has no messages (nothing to cache)."""
+    latest = Message.objects.filter(group=group).aggregate(last=Max("id"))["last"]
+    if latest is None:
+        return None
+    counts = Membership.objects.filter(group=group).aggregate(
+        rows=Count("id"), current=Count("id", filter=Q(left_how=""))
+    )
+    return f"{KEY_PREFIX}:{group.pk}:{latest}:{counts['rows']}:{counts['current']}"
+
+
+def compute_summary(group: Group) -> Summary:
+    """Run the group's report (whole history up to now) and keep what the overview shows."""
+    from shequn.analytics.report import build
+
+    report = build.report_for_group(group.pk, None, None)
+    top = report.findings[0] if report.findings else None
+    size = report.results.get("size")
+    activity = report.results.get("activity")
+    share = activity.value.get("active_share") if activity is not None else None
+    return Summary(
+        verdict=report.verdict,
+        code=top.code if top else None,
+        severity=top.severity if top else None,
+        titles=dict(top.title) if top else {},
+        band=size.value.get("band") if size is not None else None,
+        active_share=float(share) if share is not None else None,
+    )
+
+
+def group_summary(group: Group) -> Summary:
+    """The group's summary from the cache, computed and stored on a miss."""
+    key = cache_key(group)
+    if key is None:
+        return Summary()
+    found = cache.get(key)
+    if isinstance(found, Summary):
+        return found
+    try:
+        summary = compute_summary(group)
+    except Exception:  # one group's failing report must not take the whole overview down
+        log.exception("health summary of group %s failed", group.pk)
+        return Summary()
+    cache.set(key, summary, TIMEOUT)
+    return summary
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    """A group's line on the home page: its figures and its cached summary."""
+
+    row: GroupRow
+    summary: Summary
+    lang: str
+
+    @property
+    def group(self) -> Group:
+        return self.row.group
+
+    @property
+    def light(self) -> str | None:
+        return self.summary.verdict
+
+    @property
+    def title(self) -> str:
+        return self.summary.title(self.lang)
+
+    @property
+    def band_label(self) -> Any:
+        return BAND_LABELS.get(self.summary.band or "", "")
+
+    @property
+    def active_percent(self) -> int | None:
+        share = self.summary.active_share
+        return None if share is None else round(share * 100)
+
+
+def _last_without_messages(key: Callable[[OverviewRow], Any]) -> Callable[[OverviewRow], Any]:
+    return lambda r: (r.summary.verdict is None, key(r))
+
+
+SORT_KEYS: dict[str, Callable[[OverviewRow], Any]] = {
+    "attention": _last_without_messages(
+        lambda r: (LIGHT_RANK.get(r.light or "", 3), -r.row.members, r.group.name)
+    ),
+    "members": _last_without_messages(lambda r: (-r.row.members, r.group.name)),
+    "messages": _last_without_messages(lambda r: (-r.row.messages, r.group.name)),
+    "active": _last_without_messages(
+        lambda r: (r.summary.active_share is None, -(r.summary.active_share or 0), r.group.name)
+    ),
+    "name": _last_without_messages(lambda r: (r.group.name, r.group.pk)),
+}
+
+
+def sort_name(value: str | None) -> str:
+    """The sort asked for, or the default (attention) when unknown."""
+    return value if value in SORT_KEYS else "attention"
+
+
+def overview_rows(rows: list[GroupRow], sort: str, lang: str) -> list[OverviewRow]:
+    """``rows`` with their summaries, ordered by ``sort`` (groups with no messages last)."""
+    lines = [OverviewRow(r, group_summary(r.group), lang) for r in rows]
+    return sorted(lines, key=SORT_KEYS[sort_name(sort)])
+
+
+__all__ = ["SORTS", "OverviewRow", "Summary", "group_summary", "overview_rows", "sort_name"]
