@@ -102,6 +102,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_command(args)
 
 
+def cmd_replay(args: argparse.Namespace) -> int:
+    _django()
+    from shequn.playbook.replay_command import run_replay
+
+    return run_replay(args)
+
+
+def cmd_activities(args: argparse.Namespace) -> int:
+    _django()
+    from shequn.playbook.activities_command import run_activities
+
+    return run_activities(args)
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _django()
     from django.core.management import execute_from_command_line
@@ -121,6 +135,8 @@ def parser() -> argparse.ArgumentParser:
         "import": (cmd_import, "import chat export files (format detected from content)"),
         "report": (cmd_report, "a group's health report as HTML (and JSON)"),
         "run": (cmd_run, "run the live engine: connectors and the job scheduler"),
+        "replay": (cmd_replay, "what a group's rules would have done over its stored history"),
+        "activities": (cmd_activities, "check-ins (打卡) and 接龙 chains in a group's history"),
         "manage": (cmd_manage, "run a Django management command"),
     }
     subs = {}
@@ -140,6 +156,12 @@ def parser() -> argparse.ArgumentParser:
     from shequn.playbook.options import add_run_arguments
 
     add_run_arguments(subs["run"])
+    from shequn.playbook.replay_command import add_replay_arguments
+
+    add_replay_arguments(subs["replay"])
+    from shequn.playbook.activities_command import add_activities_arguments
+
+    add_activities_arguments(subs["activities"])
     return p
 
 

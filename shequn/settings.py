@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -97,6 +98,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Login rate limiting: failed sign-ins are counted in the database (see AXES_* below).
+    "axes",
+    # Only so that /api/docs serves Swagger UI from ninja's own static files, not a CDN.
+    "ninja",
     "shequn.community",
     "shequn.chat",
     "shequn.playbook",
@@ -105,6 +110,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -114,6 +120,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as axes asks: turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shequn.urls"
@@ -145,18 +153,95 @@ TIME_ZONE = os.environ.get("SHEQUN_TIME_ZONE", "Asia/Shanghai")
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# The report's stylesheet and chart script live with the report (shequn report inlines them).
+STATICFILES_DIRS = [BASE_DIR / "analytics" / "report" / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # plotly.min.js straight from the installed plotly package (no copy in our tree).
+    "shequn.web.plotly_static.PlotlyFinder",
+]
 # Serve straight from the apps' folders: no collectstatic step to forget.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+
+def _immutable_static(path: str, url: str) -> bool:
+    """plotly's file carries its version in its name, so browsers may keep it for good."""
+    return url.startswith(STATIC_URL + "plotly/plotly-")
+
+
+WHITENOISE_IMMUTABLE_FILE_TEST = _immutable_static
+
+# Invited staff choose their own password: hold it to Django's usual rules.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _env_bool("SHEQUN_SECURE_COOKIES")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Served over HTTPS (SHEQUN_HTTPS=1; SHEQUN_SECURE_COOKIES is its older name): cookies go
+# over HTTPS only and browsers are told to keep to HTTPS (HSTS) for SHEQUN_HSTS_SECONDS.
+HTTPS = _env_bool("SHEQUN_HTTPS") or _env_bool("SHEQUN_SECURE_COOKIES")
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("SHEQUN_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+if HTTPS and _env_bool("SHEQUN_BEHIND_PROXY"):
+    # A TLS-terminating proxy in front says so with X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp 4): no inline script, no eval, nothing from other
+# origins. Chart data travels in <script type="application/json"> blocks that a static
+# file reads. Styles allow 'unsafe-inline' because plotly.js writes its own style rules
+# and style attributes at run time; style cannot run code.
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Sign-in rate limiting (django-axes): SHEQUN_LOGIN_FAILURE_LIMIT failed attempts for one
+# username from one address lock that pair out for SHEQUN_LOGIN_COOLOFF_MINUTES.
+AUTHENTICATION_BACKENDS = [
+    "shequn.web.auth.LoginRateLimitBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("SHEQUN_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("SHEQUN_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "shequn.web.auth.locked_out"
+AXES_VERBOSE = False
+# Behind N reverse proxies the client's address is the Nth from the right of X-Forwarded-For.
+AXES_IPWARE_PROXY_COUNT = (
+    int(os.environ["SHEQUN_PROXY_COUNT"]) if "SHEQUN_PROXY_COUNT" in os.environ else None
+)
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
 
 LOGGING: dict[str, Any] = {
     "version": 1,

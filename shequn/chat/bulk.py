@@ -12,6 +12,7 @@ re-imports add nothing.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -80,9 +81,12 @@ class PipelinedWriter(MessageWriter):
     connection itself, so it is never used by two threads at once.
     """
 
-    def __init__(self) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shequn-ingest")
+    def __init__(self, inline: bool = False) -> None:
+        self.pool = None if inline else ThreadPoolExecutor(1, thread_name_prefix="shequn-ingest")
         self.pending: list[Future[int]] = []
+        # ``inline``, a few rows at a time (the live engine): a thread hop costs more
+        # than the insert, so rows are written on the calling thread.
+        self.stored = 0
 
     def prepare(self, rows: Sequence[Row]) -> Any:
         """Turn rows into what ``insert`` sends (runs on the caller's thread)."""
@@ -93,6 +97,10 @@ class PipelinedWriter(MessageWriter):
 
     def write(self, rows: Sequence[Row]) -> None:
         payload = self.prepare(rows)
+        if self.pool is None:
+            connection.ensure_connection()
+            self.stored += self.insert(connection.connection, payload)
+            return
         for future in self.pending:
             future.result()  # one chunk in flight at a time
         connection.ensure_connection()
@@ -100,10 +108,12 @@ class PipelinedWriter(MessageWriter):
 
     def wait(self) -> int:
         done, self.pending = self.pending, []
-        return sum(future.result() for future in done)
+        stored, self.stored = self.stored, 0
+        return stored + sum(future.result() for future in done)
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True)
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
 
 
 class SqliteWriter(PipelinedWriter):
@@ -111,15 +121,9 @@ class SqliteWriter(PipelinedWriter):
 
     time = staticmethod(sqlite_time)
 
-    def __init__(self) -> None:
-        super().__init__()
-        table = Message._meta.db_table
-        picks = ", ".join(f"value->>{i}" for i in range(len(COLUMNS)))
-        # "WHERE true" keeps SQLite from reading ON CONFLICT as part of the join.
-        self.sql = (
-            f"INSERT INTO {table} ({', '.join(COLUMNS)}) SELECT {picks} "
-            "FROM json_each(?) WHERE true ON CONFLICT (group_id, external_id) DO NOTHING"
-        )
+    def __init__(self, inline: bool = False) -> None:
+        super().__init__(inline)
+        self.sql = _sqlite_insert()
 
     def prepare(self, rows: Sequence[Row]) -> Any:
         return orjson.dumps(rows).decode()
@@ -129,6 +133,18 @@ class SqliteWriter(PipelinedWriter):
         count: int = cursor.rowcount
         cursor.close()
         return count
+
+
+@functools.cache
+def _sqlite_insert() -> str:
+    """The insert statement (built once: the live engine makes a writer per event)."""
+    table = Message._meta.db_table
+    picks = ", ".join(f"value->>{i}" for i in range(len(COLUMNS)))
+    # "WHERE true" keeps SQLite from reading ON CONFLICT as part of the join.
+    return (
+        f"INSERT INTO {table} ({', '.join(COLUMNS)}) SELECT {picks} "
+        "FROM json_each(?) WHERE true ON CONFLICT (group_id, external_id) DO NOTHING"
+    )
 
 
 class PostgresWriter(PipelinedWriter):
@@ -152,8 +168,8 @@ class PostgresWriter(PipelinedWriter):
         "bigint",
     )
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, inline: bool = False) -> None:
+        super().__init__(inline)
         table = Message._meta.db_table
         picks = ", ".join(f"(e->>{i})::{cast}" for i, cast in enumerate(self.CASTS))
         self.sql = (
@@ -172,10 +188,10 @@ class PostgresWriter(PipelinedWriter):
         return count
 
 
-def writer() -> MessageWriter:
-    """The writer for the database in use."""
+def writer(inline: bool = False) -> MessageWriter:
+    """The writer for the database in use (``inline``: on the calling thread)."""
     if connection.vendor == "postgresql":
-        return PostgresWriter()
+        return PostgresWriter(inline)
     if connection.vendor == "sqlite":
-        return SqliteWriter()
+        return SqliteWriter(inline)
     raise RuntimeError(f"no bulk writer for {connection.vendor}")

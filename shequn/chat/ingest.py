@@ -68,12 +68,21 @@ def ingest(
     community: Community,
     batch: ImportBatch | None = None,
     chunk_size: int = CHUNK,
+    directory: Directory | None = None,
 ) -> IngestStats:
-    """Store ``events`` in ``community``; all of them or, on any error, none."""
+    """Store ``events`` in ``community``; all of them or, on any error, none.
+
+    ``directory`` is for a long-running caller storing a few events at a time (the
+    live engine): its caches are kept between calls and rows are written on the
+    calling thread. After an error the caller must drop it: the rollback undid
+    rows it remembers.
+    """
     stats = IngestStats()
     with transaction.atomic():
-        directory = Directory(community)
-        run = _Run(directory, stats, batch.pk if batch is not None else None)
+        kept = directory is not None
+        directory = directory if directory is not None else Directory(community)
+        groups, accounts = directory.created_groups, directory.created_accounts
+        run = _Run(directory, stats, batch.pk if batch is not None else None, inline=kept)
         try:
             for chunk in _chunks(events, chunk_size):
                 run.chunk(chunk, first_index=stats.events)
@@ -81,8 +90,8 @@ def ingest(
             run.settle()
         finally:
             run.writer.close()
-        stats.groups_created = directory.created_groups
-        stats.accounts_created = directory.created_accounts
+        stats.groups_created = directory.created_groups - groups
+        stats.accounts_created = directory.created_accounts - accounts
     return stats
 
 
@@ -139,11 +148,13 @@ def _scan(
 class _Run:
     """The state of one ingest call across its chunks."""
 
-    def __init__(self, directory: Directory, stats: IngestStats, batch_id: int | None) -> None:
+    def __init__(
+        self, directory: Directory, stats: IngestStats, batch_id: int | None, inline: bool = False
+    ) -> None:
         self.directory = directory
         self.stats = stats
         self.batch_id = batch_id
-        self.writer = writer()
+        self.writer = writer(inline)
         self.reactions: list[Reaction] = []
         self.rows = 0
         # Bound once: the row builder runs a million times.

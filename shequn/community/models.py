@@ -70,6 +70,11 @@ class LinkDimension(models.TextChoices):
     INTERACTION = "interaction", _("interact in chat")
 
 
+class RecordKind(models.TextChoices):
+    NOTE = "note", _("note")
+    INTERVIEW = "interview", _("interview")
+
+
 class StaffRole(models.TextChoices):
     OWNER = "owner", _("owner")
     OPERATOR = "operator", _("operator")
@@ -223,6 +228,10 @@ class Link(models.Model):
     first_seen = models.DateTimeField()
     last_seen = models.DateTimeField()
     weight = models.FloatField(default=1.0)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -234,6 +243,51 @@ class Link(models.Model):
                 condition=Q(person_a__lt=models.F("person_b")), name="link_order"
             ),
         ]
+
+
+class PersonRecord(models.Model):
+    """A dated note or interview about a person, written by a staff member."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="records")
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=RecordKind.choices, default=RecordKind.NOTE
+    )
+    text = models.TextField(_("text"))
+    at = models.DateTimeField(_("when"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["person", "at"], name="record_person_at")]
+
+
+class PersonMerge(models.Model):
+    """One merge of a person into another, with what moved, so that it can be undone.
+
+    The absorbed person is deleted; ``moved`` keeps its archive fields, tags and the
+    ids of every row that moved to the kept person (see ``community.merge``).
+    """
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="merges")
+    kept = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="merges")
+    merged_id = models.BigIntegerField()
+    merged_number = models.PositiveIntegerField()
+    merged_name = models.CharField(max_length=255)
+    moved = models.JSONField(default=dict)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-pk"]
 
 
 class Staff(models.Model):

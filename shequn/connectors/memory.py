@@ -8,14 +8,25 @@ the engine against stored history and collect the actions without acting.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
+from pathlib import Path
 
 from shequn.connectors.base import Connector, ConnectorError, Unsupported, action_name
+from shequn.connectors.settings import ConnectorSettings
 from shequn.events import Action, Event
 
 ALL_ACTIONS = frozenset(
     {"Send", "Reply", "Delete", "Warn", "Mute", "Remove", "Notify", "Award", "SetTier", "AddTag"}
 )
+
+
+class MemorySettings(ConnectorSettings):
+    """``platform``: the platform name its events and actions carry; ``capabilities``:
+    the action names it accepts (all by default)."""
+
+    kind: str = "memory"
+    platform: str = "memory"
+    capabilities: tuple[str, ...] = tuple(sorted(ALL_ACTIONS))
 
 
 class MemoryConnector(Connector):
@@ -25,6 +36,8 @@ class MemoryConnector(Connector):
     that cursor and fed the same list skips what was handled. ``fail`` maps an
     action name to an error raised when such an action is performed.
     """
+
+    Settings = MemorySettings
 
     def __init__(
         self,
@@ -43,6 +56,20 @@ class MemoryConnector(Connector):
         self._position = int(cursor or 0)
         self._closed = False
         self._arrived = asyncio.Event()
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: ConnectorSettings,
+        cursor: str | None,
+        *,
+        state_dir: Path,
+        groups: Sequence[str] = (),
+    ) -> MemoryConnector:
+        """A memory connector for ``shequn run`` (tests and benchmarks feed it)."""
+        if not isinstance(settings, MemorySettings):
+            raise TypeError(f"expected MemorySettings, got {type(settings).__name__}")
+        return cls(cursor, platform=settings.platform, capabilities=settings.capabilities)
 
     def feed(self, *events: Event) -> None:
         """Queue events for ``events()`` to yield."""

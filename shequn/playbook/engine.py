@@ -15,29 +15,38 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.db import transaction
+from django.utils import timezone
 
 from shequn.chat.ingest import IngestError, ingest
 from shequn.community.actions import audit
 from shequn.community.models import AuditLog, Community, Group
 from shequn.connectors.base import Connector, ConnectorError, Unsupported, action_name
-from shequn.events import Action, Actor, Event, MemberJoined, Notify
+from shequn.events import Action, Actor, Event, MemberJoined, Mute, Notify
+from shequn.playbook.actions import enqueue
 from shequn.playbook.models import Greeting
-from shequn.playbook.rules import RuleType, configure
+from shequn.playbook.moderation.rule import Moderation
+from shequn.playbook.rules import GroupState, Rule, RuleType, configure
 from shequn.playbook.state import StoreState
 from shequn.playbook.welcome import Welcome
 
 log = logging.getLogger(__name__)
 
 #: The rules every group may switch on, in the order they run.
-DEFAULT_RULES: tuple[RuleType, ...] = (Welcome,)
+DEFAULT_RULES: tuple[RuleType, ...] = (Moderation, Welcome)
 
 Outcome = AuditLog.Outcome
+ZERO = timedelta(0)
+
+#: Finds an event's group and what rules may know about it: the store when live
+#: (``Engine.stored_state``), a MemoryState rebuilt from history when replaying.
+StateSource = Callable[[Event], tuple[Group, GroupState] | None]
 
 
 @dataclass(frozen=True)
@@ -59,13 +68,22 @@ class Engine:
         community: Community,
         connectors: Mapping[str, Connector] | Iterable[Connector],
         rules: Sequence[RuleType] = DEFAULT_RULES,
+        *,
+        states: StateSource | None = None,
+        store: bool = True,
     ) -> None:
+        """``states`` gives rules their GroupState (default: read from the store);
+        ``store=False`` skips ingesting each event first, for events already stored (replay).
+        """
         self.community = community
         if isinstance(connectors, Mapping):
             self.connectors = dict(connectors)
         else:
             self.connectors = {c.platform: c for c in connectors}
         self.rules = tuple(rules)
+        self.states: StateSource = states if states is not None else self.stored_state
+        self.store = store
+        self._configured: dict[str, tuple[Mapping[str, Any], Rule]] = {}
 
     async def handle(self, event: Event) -> list[Action]:
         """Store ``event``, answer it with the group's rules; the actions performed."""
@@ -79,40 +97,42 @@ class Engine:
         return performed
 
     def plan(self, event: Event) -> tuple[Group, list[Planned]] | None:
-        """Ingest the event and collect the actions of every enabled rule (sync, DB)."""
-        try:
-            ingest([event], self.community)
-        except IngestError:
-            log.exception("event %s not stored; no rule runs for it", event.event_id)
+        """Store the event (unless replaying); collect each enabled rule's actions (sync, DB)."""
+        if self.store:
+            try:
+                ingest([event], self.community)
+            except IngestError:
+                log.exception("event %s not stored; no rule runs for it", event.event_id)
+                return None
+        found = self.states(event)
+        if found is None:
             return None
-        group = Group.objects.filter(
-            community=self.community, platform=event.platform, external_id=event.group
-        ).first()
-        if group is None:
-            return None
-        state = StoreState(group)
+        group, state = found
         items: list[Planned] = []
         for rule_type in self.rules:
             items.extend(self._run_rule(rule_type, event, group, state))
         return group, items
 
+    def stored_state(self, event: Event) -> tuple[Group, GroupState] | None:
+        """The event's stored group and a StoreState over it (live; sync, DB)."""
+        group = Group.objects.filter(
+            community=self.community, platform=event.platform, external_id=event.group
+        ).first()
+        return None if group is None else (group, StoreState(group))
+
     def _run_rule(
-        self, rule_type: RuleType, event: Event, group: Group, state: StoreState
+        self, rule_type: RuleType, event: Event, group: Group, state: GroupState
     ) -> list[Planned]:
         """One rule's actions; a rule that fails is logged, audited and yields nothing."""
         name = rule_type.name
         try:
-            rule = configure(rule_type, state.settings)
+            rule = self._configure(rule_type, state.settings)
             if not rule.config.enabled:
                 return []
             actions = rule(event, state)
         except Exception as exc:
             log.exception("rule %s failed on event %s", name, event.event_id)
-            details = {"event_id": event.event_id, "error": _error(exc)}
-            audit(
-                self.community, "rule", rule=name, group=group, target=event.event_id,
-                reason=f"rule {name} raised", outcome=Outcome.FAILED, details=details,
-            )  # fmt: skip
+            self.rule_failed(group, name, event, exc)
             return []
         greets = ""
         if rule_type.greets and isinstance(event, MemberJoined):
@@ -127,6 +147,27 @@ class Engine:
             )
             for action in actions
         ]
+
+    def _configure(self, rule_type: RuleType, settings: Mapping[str, Any]) -> Rule:
+        """``rule_type`` built from ``settings``; built again only for another settings object.
+
+        Live, each event reads its group afresh, so a changed setting applies at once;
+        a replay hands the same settings object for every event and builds each rule once.
+        """
+        cached = self._configured.get(rule_type.name)
+        if cached is not None and cached[0] is settings:
+            return cached[1]
+        rule = configure(rule_type, settings)
+        self._configured[rule_type.name] = (settings, rule)
+        return rule
+
+    def rule_failed(self, group: Group, name: str, event: Event, exc: Exception) -> None:
+        """Audit a rule that raised on ``event`` (sync, DB); a replay counts it instead."""
+        details = {"event_id": event.event_id, "error": _error(exc)}
+        audit(
+            self.community, "rule", rule=name, group=group, target=event.event_id,
+            reason=f"rule {name} raised", outcome=Outcome.FAILED, details=details,
+        )  # fmt: skip
 
     async def carry_out(self, group: Group, item: Planned) -> list[Action]:
         """Perform (or, in dry-run, only record) one action; the actions actually performed."""
@@ -146,28 +187,36 @@ class Engine:
         except Exception as exc:
             log.warning("%s of rule %s failed: %s", action_name(item.action), item.rule, exc)
             await sync_to_async(self.record)(group, item, Outcome.FAILED, exc)
+            if isinstance(exc, ConnectorError) and exc.permanent and connector is not None:
+                # The platform refused (no permission, target gone): the operators must know.
+                return await self._notify_instead(group, item, connector, exc)
             return []
         await sync_to_async(self.record)(group, item, Outcome.PERFORMED)
         return [item.action]
 
     async def _notify_instead(
-        self, group: Group, item: Planned, connector: Connector | None, exc: Unsupported
+        self, group: Group, item: Planned, connector: Connector | None, exc: ConnectorError
     ) -> list[Action]:
-        """Tell the operators what could not be done; through the platform if it can.
+        """Tell the operators what could not be done (unsupported, or refused by the
+        platform, with its reason); through the platform if it can.
 
-        Where the platform cannot notify either, the audit entry is the notice
-        (operators read it on the dashboard).
+        Where the platform cannot notify either (or what failed was itself a
+        notice), the audit entry is the notice (operators read it on the dashboard).
         """
         action = item.action
+        name = action_name(action)
+        member = getattr(action, "member", None)
+        whom = f" {member.name or member.id}" if isinstance(member, Actor) else ""
+        why = "unsupported" if isinstance(exc, Unsupported) else "refused"
         notice = Notify(
             platform=action.platform,
             group=action.group,
             rule=item.rule,
-            reason=f"unsupported: {action_name(action)}",
-            text=f"{item.rule} wanted {action_name(action)} ({action.reason}), but {exc}",
+            reason=f"{why}: {name}",
+            text=f"{item.rule} wanted {name}{whom} ({action.reason}), but {why}: {exc}",
         )
         planned = dataclasses.replace(item, action=notice, greets="")
-        if connector is None or not connector.can(notice):
+        if connector is None or isinstance(action, Notify) or not connector.can(notice):
             await sync_to_async(self.record)(group, planned, Outcome.PERFORMED, via="audit")
             return []
         try:
@@ -186,7 +235,8 @@ class Engine:
         error: BaseException | None = None,
         via: str = "",
     ) -> None:
-        """Audit one action (sync, DB); remember a greeting that was really sent."""
+        """Audit one action (sync, DB); remember a greeting that was really sent, and
+        schedule the end of a mute (an ``unmute`` job) that was really imposed."""
         action = item.action
         details: dict[str, Any] = {"event_id": item.event_id, "action": describe(action)}
         if error is not None:
@@ -195,18 +245,23 @@ class Engine:
             details["via"] = via
         member = getattr(action, "member", None)
         target = member.id if isinstance(member, Actor) else item.greets
-        audit(
-            self.community, action_name(action), rule=item.rule, group=group, target=target,
-            reason=action.reason, outcome=outcome, details=details,
-        )  # fmt: skip
-        if item.greets and outcome == Outcome.PERFORMED:
-            account = StoreState(group).account(item.greets)
-            if account is not None:
-                Greeting.objects.get_or_create(
-                    group=group,
-                    account=account,
-                    defaults={"rule": item.rule, "event_id": item.event_id},
-                )
+        with transaction.atomic():  # one commit for the entry and what it remembers
+            audit(
+                self.community, action_name(action), rule=item.rule, group=group, target=target,
+                reason=action.reason, outcome=outcome, details=details,
+            )  # fmt: skip
+            if item.greets and outcome == Outcome.PERFORMED:
+                account = StoreState(group).account(item.greets)
+                if account is not None:
+                    Greeting.objects.get_or_create(
+                        group=group,
+                        account=account,
+                        defaults={"rule": item.rule, "event_id": item.event_id},
+                    )
+            performed = outcome == Outcome.PERFORMED
+            if performed and isinstance(action, Mute) and action.duration > ZERO:
+                lift = {"member": action.member.id, "name": action.member.name, "rule": item.rule}
+                enqueue("unmute", timezone.now() + action.duration, lift, group=group)
 
 
 def describe(action: Action) -> dict[str, Any]:

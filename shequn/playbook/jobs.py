@@ -8,13 +8,16 @@ on success and raises on failure; the scheduler records either outcome.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
 
 from asgiref.sync import sync_to_async
 
+from shequn.community.actions import audit
 from shequn.community.models import AuditLog, Community, Group
 from shequn.connectors.base import ConnectorError
-from shequn.events import Notify
-from shequn.playbook.engine import Engine, Planned
+from shequn.events import Action, Actor, Mute, Notify
+from shequn.playbook.engine import Engine, describe
 from shequn.playbook.models import Job
 
 #: The engine that acts for a community (the runner's, or one without connectors).
@@ -22,6 +25,8 @@ EngineFor = Callable[[Community], Engine]
 Handler = Callable[[Job, EngineFor], Awaitable[None]]
 
 KINDS: dict[str, Handler] = {}
+
+PERFORMED, FAILED = AuditLog.Outcome.PERFORMED, AuditLog.Outcome.FAILED
 
 
 class JobError(Exception):
@@ -59,29 +64,71 @@ def _job_group(job: Job) -> Group:
     return group
 
 
-@register("notify")
-async def notify(job: Job, engine_for: EngineFor) -> None:
-    """Tell the group's operators ``payload["text"]`` through its connector; audit it.
+async def _act(job: Job, group: Group, engine: Engine, action: Action, audit_as: str) -> None:
+    """Perform ``action`` through the group's connector and audit it as ``audit_as``.
 
     Unlike a rule's action, a failure is raised (after the audit entry) so that
-    the job is marked failed with the reason.
+    the scheduler counts the attempt and tries again later, or gives up.
     """
-    text = str(job.payload.get("text") or "")
-    if not text:
-        raise JobError(f"job #{job.pk}: notify without text")
-    group = await sync_to_async(_job_group)(job)
-    engine = engine_for(group.community)
-    rule = f"job:{job.kind}"
-    action = Notify(
-        platform=group.platform, group=group.external_id, rule=rule, reason="scheduled", text=text
-    )
-    item = Planned(rule=rule, action=action, dry_run=False, event_id=f"job:{job.pk}")
     connector = engine.connectors.get(group.platform)
     try:
         if connector is None:
             raise ConnectorError(f"no connector for {group.platform}", permanent=True)
         await connector.perform(action)
     except Exception as exc:
-        await sync_to_async(engine.record)(group, item, AuditLog.Outcome.FAILED, exc)
+        await sync_to_async(_audit)(job, group, action, audit_as, exc)
         raise
-    await sync_to_async(engine.record)(group, item, AuditLog.Outcome.PERFORMED)
+    await sync_to_async(_audit)(job, group, action, audit_as, None)
+
+
+def _audit(job: Job, group: Group, action: Action, name: str, error: Exception | None) -> None:
+    details: dict[str, Any] = {"event_id": f"job:{job.pk}", "action": describe(action)}
+    if error is not None:
+        details["error"] = {
+            "type": type(error).__name__,
+            "message": str(error),
+            "permanent": getattr(error, "permanent", None),
+        }
+        details["attempt"] = job.attempts + 1
+    member = getattr(action, "member", None)
+    audit(
+        group.community, name, rule=action.rule, group=group, reason=action.reason,
+        target=member.id if isinstance(member, Actor) else "",
+        outcome=FAILED if error is not None else PERFORMED, details=details,
+    )  # fmt: skip
+
+
+@register("notify")
+async def notify(job: Job, engine_for: EngineFor) -> None:
+    """Tell the group's operators ``payload["text"]`` through its connector; audit it."""
+    text = str(job.payload.get("text") or "")
+    if not text:
+        raise JobError(f"job #{job.pk}: notify without text")
+    group = await sync_to_async(_job_group)(job)
+    rule = f"job:{job.kind}"
+    action = Notify(
+        platform=group.platform, group=group.external_id, rule=rule, reason="scheduled", text=text
+    )
+    await _act(job, group, engine_for(group.community), action, "Notify")
+
+
+@register("unmute")
+async def unmute(job: Job, engine_for: EngineFor) -> None:
+    """Lift the mute of ``payload["member"]`` whose time is up (a Mute of zero duration).
+
+    The engine schedules one for every mute it performs; audited as ``Unmute``.
+    """
+    member = job.payload.get("member")
+    if not isinstance(member, str) or not member:
+        raise JobError(f"job #{job.pk}: unmute without a member")
+    group = await sync_to_async(_job_group)(job)
+    muted_by = str(job.payload.get("rule") or "")
+    action = Mute(
+        platform=group.platform,
+        group=group.external_id,
+        rule=f"job:{job.kind}",
+        reason=f"the mute by {muted_by} ended" if muted_by else "the mute ended",
+        member=Actor(id=member, name=str(job.payload.get("name") or "")),
+        duration=timedelta(0),
+    )
+    await _act(job, group, engine_for(group.community), action, "Unmute")

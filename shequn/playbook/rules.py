@@ -10,20 +10,29 @@ replay and tests easy.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Protocol
+from datetime import datetime
+from typing import Any, ClassVar, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from shequn.events import Action, Event
+from shequn.events import Action, Actor, Event, MemberJoined, MemberLeft
+
+#: The roles a rule may exempt (the community's MemberRole values other than "member").
+ExemptRole = Literal["owner", "admin", "assistant", "monitor", "kol"]
 
 
 class RuleConfig(BaseModel):
-    """What every rule's config has: off unless switched on, and a dry-run switch."""
+    """What every rule's config has: off unless switched on, a dry-run switch, exempt roles.
+
+    ``exempt_roles``: members holding one of these roles in the group are left
+    alone by the rule (it checks with ``exempt``).
+    """
 
     model_config = ConfigDict(extra="ignore")
 
     enabled: bool = False
     dry_run: bool = False
+    exempt_roles: list[ExemptRole] = Field(default_factory=list)
 
 
 class GroupState(Protocol):
@@ -48,6 +57,48 @@ class GroupState(Protocol):
 
     def display_name(self, member_id: str) -> str:
         """The name the group knows the account by ("" when unknown)."""
+        ...
+
+    def role(self, member_id: str) -> str:
+        """The account's role in the group ("member" by default; "" when never in it)."""
+        ...
+
+    # --- moderation (shequn.playbook.moderation): times are events' ``at``, never a clock ---
+
+    def joined_at(self, member_id: str) -> datetime | None:
+        """When the account first joined this group (its earliest known join); None if unknown."""
+        ...
+
+    def message_count(
+        self, member_id: str, since: datetime | None, until: datetime, exclude: str = ""
+    ) -> int:
+        """How many messages the account posted here with since <= at <= until.
+
+        ``since`` None counts from the beginning; the message ``exclude`` (an
+        event id, usually the one being judged) is never counted.
+        """
+        ...
+
+    def same_text_groups(self, text: str, since: datetime, until: datetime) -> int:
+        """How many other groups of this community have a message of exactly ``text``.
+
+        Counted: messages by anyone with since <= at <= until; this group never counts.
+        """
+        ...
+
+    def strikes(self, rule: str, member_id: str) -> int:
+        """How many Warn, Mute and Remove actions ``rule`` took on the account in this group.
+
+        Performed and dry-run ones count, and so do ones that failed for good
+        (the platform cannot mute); undone ones and passing failures do not.
+        """
+        ...
+
+    def blacklisted(self, rule: str, member_id: str) -> bool:
+        """Whether ``rule`` removed the account from any group of this community (this one too).
+
+        Performed and dry-run removals count; failed and undone ones do not.
+        """
         ...
 
 
@@ -80,3 +131,18 @@ def configure(rule_type: RuleType, settings: Mapping[str, Any]) -> Rule:
     """Build ``rule_type`` from its section of a group's settings (defaults when absent)."""
     section = settings.get(rule_type.name) or {}
     return rule_type(rule_type.Config.model_validate(section))
+
+
+def subject(event: Event) -> Actor | None:
+    """The member an event is about: who joined or left, else who acted."""
+    if isinstance(event, MemberJoined | MemberLeft):
+        return event.member
+    return event.actor
+
+
+def exempt(config: RuleConfig, event: Event, state: GroupState) -> bool:
+    """Whether the event's member holds a role the rule's config exempts."""
+    if not config.exempt_roles:
+        return False
+    member = subject(event)
+    return member is not None and state.role(member.id) in config.exempt_roles

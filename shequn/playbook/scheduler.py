@@ -2,7 +2,10 @@
 
 Claiming is a conditional update (``actions.try_claim``), so any number of
 engines may run this loop against one store and each job runs once. A job that
-raises is marked failed with the error; the loop goes on.
+raises is tried again later with a growing wait (``actions.fail_job``), unless
+the error is permanent (an unknown kind, a platform's refusal) or it has had
+its last try; the loop goes on. Jobs left running by an engine that died are
+taken back once their lease is over (``actions.reclaim_stale``).
 """
 
 from __future__ import annotations
@@ -10,14 +13,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from shequn.community.models import Community
+from shequn.connectors.base import ConnectorError
 from shequn.playbook import actions
 from shequn.playbook.engine import Engine
-from shequn.playbook.jobs import EngineFor, handler_for
+from shequn.playbook.jobs import EngineFor, JobError, handler_for
 from shequn.playbook.models import Job
 
 log = logging.getLogger(__name__)
@@ -33,15 +38,24 @@ async def run_job(job: Job, engine_for: EngineFor) -> bool:
     try:
         await handler_for(job.kind)(job, engine_for)
     except Exception as exc:
-        log.warning("job %s #%s failed: %s", job.kind, job.pk, exc)
-        await sync_to_async(actions.fail_job)(job, exc)
+        permanent = isinstance(exc, JobError) or (isinstance(exc, ConnectorError) and exc.permanent)
+        state = await sync_to_async(actions.fail_job)(job, exc, timezone.now(), permanent)
+        log.warning("job %s #%s failed (%s now): %s", job.kind, job.pk, state, exc)
         return False
     await sync_to_async(actions.finish_job)(job)
     return True
 
 
-async def run_due(worker: str, engine_for: EngineFor = bare_engine, limit: int = 10) -> int:
-    """Claim and run the jobs due now; how many this worker ran."""
+async def run_due(
+    worker: str,
+    engine_for: EngineFor = bare_engine,
+    limit: int = 10,
+    lease: timedelta = actions.LEASE,
+) -> int:
+    """Take back stale jobs, then claim and run the jobs due now; how many this worker ran."""
+    reclaimed = await sync_to_async(actions.reclaim_stale)(timezone.now(), lease)
+    if reclaimed:
+        log.warning("took back jobs %s: their engine stopped while running them", reclaimed)
     jobs = await sync_to_async(actions.claim_due)(worker, timezone.now(), limit)
     for job in jobs:
         await run_job(job, engine_for)
@@ -53,6 +67,7 @@ async def run_scheduler(
     worker: str,
     interval: float,
     engine_for: EngineFor = bare_engine,
+    lease: timedelta = actions.LEASE,
 ) -> None:
     """Run due jobs every ``interval`` seconds until ``stop`` is set.
 
@@ -61,7 +76,7 @@ async def run_scheduler(
     """
     while not stop.is_set():
         try:
-            await run_due(worker, engine_for)
+            await run_due(worker, engine_for, lease=lease)
         except Exception:
             log.exception("scheduler round failed; retrying in %ss", interval)
         with contextlib.suppress(TimeoutError):

@@ -7,10 +7,20 @@ asks for the member count costs no query for it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from shequn.community.models import Account, Group, Membership
+from django.db.models import Q, QuerySet
+
+from shequn.chat.models import Message
+from shequn.community.models import Account, AuditLog, Group, Membership
 from shequn.playbook.models import Greeting
+from shequn.playbook.moderation.undo import UNDOES
+
+#: The actions that count as a strike against a member (moderation's ladder).
+STRIKES = ("Warn", "Mute", "Remove")
+_DECIDED = (AuditLog.Outcome.PERFORMED, AuditLog.Outcome.DRY_RUN)
+_FAILED_FOR_GOOD = Q(outcome=AuditLog.Outcome.FAILED, details__error__permanent=True)
 
 
 class StoreState:
@@ -52,6 +62,104 @@ class StoreState:
         )
         return stay.nickname if stay is not None else account.display_name
 
+    def role(self, member_id: str) -> str:
+        """The role of the account's latest stay here ("" when it never was a member)."""
+        stay = (
+            Membership.objects.filter(
+                group=self.group,
+                account__platform=self.group.platform,
+                account__external_id=member_id,
+                account__community_id=self.group.community_id,
+            )
+            .order_by("-pk")
+            .values_list("role", flat=True)
+            .first()
+        )
+        return stay or ""
+
+    # --- moderation -------------------------------------------------------------------
+
+    def joined_at(self, member_id: str) -> datetime | None:
+        """When the account first joined this group (its earliest known join); None if unknown."""
+        return (
+            self._stays(member_id)
+            .exclude(joined_at=None)
+            .order_by("joined_at")
+            .values_list("joined_at", flat=True)
+            .first()
+        )
+
+    def message_count(
+        self, member_id: str, since: datetime | None, until: datetime, exclude: str = ""
+    ) -> int:
+        """How many messages the account posted here with since <= at <= until, bar ``exclude``."""
+        account_id = self._account_id(member_id)
+        if account_id is None:
+            return 0
+        found = Message.objects.filter(group=self.group, sender_id=account_id, at__lte=until)
+        if since is not None:
+            found = found.filter(at__gte=since)
+        if exclude:
+            found = found.exclude(external_id=exclude)
+        return found.count()
+
+    def same_text_groups(self, text: str, since: datetime, until: datetime) -> int:
+        """How many other groups of this community have a message of exactly ``text`` then."""
+        others = list(
+            Group.objects.filter(community_id=self.group.community_id)
+            .exclude(pk=self.group.pk)
+            .values_list("pk", flat=True)
+        )
+        if not others or not text:
+            return 0
+        found = Message.objects.filter(group_id__in=others, at__gte=since, at__lte=until, text=text)
+        return found.values("group_id").distinct().count()
+
+    def strikes(self, rule: str, member_id: str) -> int:
+        """How many Warn, Mute and Remove actions ``rule`` took on the account in this group.
+
+        A step the platform can never carry out (a permanent failure, such as a
+        mute where there is none) counts too, so that the ladder moves on.
+        """
+        entries = AuditLog.objects.filter(
+            Q(outcome__in=_DECIDED) | _FAILED_FOR_GOOD,
+            community_id=self.group.community_id, rule=rule, target=member_id, group=self.group,
+            action__in=STRIKES,
+        )  # fmt: skip
+        return len(_standing(self.group.community_id, entries))
+
+    def blacklisted(self, rule: str, member_id: str) -> bool:
+        """Whether ``rule`` removed the account from any group of this community (this one too)."""
+        entries = self._decided(rule, member_id).filter(
+            action="Remove", group__platform=self.group.platform
+        )
+        return bool(_standing(self.group.community_id, entries))
+
+    def _decided(self, rule: str, member_id: str) -> QuerySet[AuditLog]:
+        """Performed and dry-run audit entries of ``rule`` about the account, community-wide."""
+        return AuditLog.objects.filter(
+            community_id=self.group.community_id, rule=rule, target=member_id, outcome__in=_DECIDED
+        )
+
+    def _stays(self, member_id: str) -> QuerySet[Membership]:
+        return Membership.objects.filter(
+            group=self.group,
+            account__community_id=self.group.community_id,
+            account__platform=self.group.platform,
+            account__external_id=member_id,
+        )
+
+    def _account_id(self, member_id: str) -> int | None:
+        return (
+            Account.objects.filter(
+                community_id=self.group.community_id,
+                platform=self.group.platform,
+                external_id=member_id,
+            )
+            .values_list("pk", flat=True)
+            .first()
+        )
+
     def account(self, member_id: str) -> Account | None:
         """The stored account behind a platform id, in the group's community."""
         return Account.objects.filter(
@@ -59,3 +167,14 @@ class StoreState:
             platform=self.group.platform,
             external_id=member_id,
         ).first()
+
+
+def _standing(community_id: int, entries: QuerySet[AuditLog]) -> set[int]:
+    """The ids of ``entries`` that no audit entry of the community undoes."""
+    ids = set(entries.values_list("pk", flat=True))
+    if not ids:
+        return ids
+    undone = AuditLog.objects.filter(
+        community_id=community_id, **{f"details__{UNDOES}__in": list(ids)}
+    )
+    return ids - {int(pk) for pk in undone.values_list(f"details__{UNDOES}", flat=True)}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from shequn.events import Action, Event, MemberJoined, Send
-from shequn.playbook.rules import GroupState, RuleConfig
+from shequn.playbook.rules import GroupState, RuleConfig, exempt
 
 DEFAULT_TEMPLATE = "欢迎 {name}！请按格式自我介绍：\n自我介绍：\n需要资源：\n拥有资源："
 
@@ -22,7 +22,7 @@ class WelcomeConfig(RuleConfig):
 
 
 class Welcome:
-    """On MemberJoined: a Send greeting the member, unless a bot or already greeted."""
+    """On MemberJoined: a Send greeting the member, unless a bot, exempt or already greeted."""
 
     name: ClassVar[str] = "welcome"
     Config: ClassVar[type[RuleConfig]] = WelcomeConfig
@@ -33,6 +33,8 @@ class Welcome:
 
     def __call__(self, event: Event, state: GroupState) -> list[Action]:
         if not isinstance(event, MemberJoined) or event.member.is_bot:
+            return []
+        if exempt(self.config, event, state):
             return []
         member = event.member
         if state.greeted(member.id):

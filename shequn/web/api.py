@@ -22,7 +22,7 @@ from ninja.security import HttpBearer
 from pydantic import Field
 
 from shequn.chat.models import Message
-from shequn.community.actions import authenticate_api_token, update_person
+from shequn.community.actions import authenticate_api_token, record_tie, update_person
 from shequn.community.models import AuditLog, Community, Group, Person
 from shequn.community.permissions import (
     can,
@@ -38,9 +38,10 @@ from shequn.web.api_schemas import (
     MemberOut,
     MemberPatch,
     MessageOut,
+    TieIn,
     TieOut,
 )
-from shequn.web.member_queries import MemberFilters, member_list, ties
+from shequn.web.member_queries import MemberFilters, Tie, member_list, ties
 
 MAX_PAGE = 200
 
@@ -179,6 +180,26 @@ def patch_member(request: HttpRequest, person_id: int, payload: MemberPatch) -> 
 def list_ties(request: HttpRequest, person_id: int) -> list[TieOut]:
     """The member's ties to other members (exit test), oldest first."""
     return [TieOut.of(tie) for tie in ties(_person(request, person_id))]
+
+
+@api.post("/members/{person_id}/ties/{other_id}", response=TieOut, tags=["members"])
+def record_member_tie(
+    request: HttpRequest, person_id: int, other_id: int, payload: TieIn
+) -> TieOut:
+    """Record a tie between two members of one community (power "note"); audited.
+
+    Recording a dimension the pair already has keeps one tie and replaces its note.
+    """
+    user = _user(request)
+    person = _person(request, person_id)
+    if not can(user, "note", person.community):
+        raise HttpError(403, 'your role in this community lacks the "note" power')
+    others = visible_persons(user).filter(community_id=person.community_id)
+    other = get_object_or_404(others, pk=other_id)
+    if other.pk == person.pk:
+        raise HttpError(422, "other_id: a tie links two different members")
+    link = record_tie(person, other, payload.dimension, payload.note, user=user, by="api")
+    return TieOut.of(Tie(other=other, link=link))
 
 
 @api.get("/communities/{community_id}/audit", response=list[AuditOut], tags=["communities"])

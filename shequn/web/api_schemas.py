@@ -19,6 +19,7 @@ from shequn.web.member_queries import Tie, current_groups
 
 MAX_TEXT = 5000
 MAX_TAGS = 30
+MAX_NOTE = 1000
 
 TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
@@ -101,6 +102,15 @@ class MemberPatch(Schema):
     tier: Literal["big", "mid", "ordinary", ""] | None = None
     tags: Annotated[list[TagName], Field(max_length=MAX_TAGS)] | None = None
     notes: Annotated[str, Field(max_length=MAX_TEXT)] | None = None
+
+
+class TieIn(Schema):
+    """A tie to record: a dimension staff record (not the derived ones) and a note."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dimension: Literal["friend", "follow", "phone", "met_offline", "collaborated"]
+    note: Annotated[str, Field(max_length=MAX_NOTE)] = ""
 
 
 class TieOut(Schema):

@@ -27,7 +27,6 @@ from shequn.community.actions import update_person
 from shequn.community.models import Person, Tag, Tier
 from shequn.community.permissions import User as AnyUser
 from shequn.community.permissions import can, visible_persons
-from shequn.web.member_queries import membership_history, recent_messages, ties
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -150,18 +149,11 @@ def _card(
     return render(request, "web/_person_card.html", context, status=status)
 
 
-def _page_context(person: Person, form: NotesForm) -> dict[str, Any]:
+def _page_context(user: AnyUser, person: Person, form: NotesForm) -> dict[str, Any]:
     """The whole profile page around a form with errors (for a POST without htmx)."""
-    return {
-        "person": person,
-        "community": person.community,
-        "accounts": person.accounts.order_by("platform", "pk"),
-        "stays": membership_history(person),
-        "ties": ties(person),
-        "recent": recent_messages(person),
-        "edit_form": form,
-        "saved": False,
-    }
+    from shequn.web.profile import profile_context  # the profile builds on this module
+
+    return {**profile_context(user, person), "edit_form": form, "saved": False}
 
 
 @login_required
@@ -181,7 +173,8 @@ def person_edit_view(request: HtmxHttpRequest, person_id: int) -> HttpResponse:
     if not form.is_valid():
         if request.htmx:
             return _card(request, person, form, saved=False)
-        return render(request, "web/person.html", _page_context(person, form), status=400)
+        context = _page_context(request.user, person, form)
+        return render(request, "web/person.html", context, status=400)
     user = request.user
     assert isinstance(user, User)
     data = dict(form.cleaned_data)

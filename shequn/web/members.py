@@ -1,6 +1,7 @@
 """Member archive pages (群友档案): a community's list and one member's profile.
 
-Read-only. Which community or person a user may open is decided by
+Read-only (changes are made by the views of ``edit``, ``ties``, ``notes``, ``merge``
+and ``member_import``). Which community or person a user may open is decided by
 ``shequn.community.permissions``; a community or person outside it is a 404,
 so that its existence is not revealed.
 """
@@ -16,17 +17,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from shequn.community.models import Group, Person, Tier
-from shequn.community.permissions import visible_communities, visible_persons
-from shequn.web.edit import edit_context
-from shequn.web.member_queries import (
-    PAGE_SIZE,
-    current_groups,
-    member_list,
-    membership_history,
-    parse_filters,
-    recent_messages,
-    ties,
-)
+from shequn.community.permissions import can, visible_communities
+from shequn.web.member_queries import PAGE_SIZE, current_groups, member_list, parse_filters
+from shequn.web.profile import person_for, profile_context
 
 
 @dataclass(frozen=True)
@@ -56,24 +49,14 @@ def member_list_view(request: HttpRequest, community_id: int) -> HttpResponse:
         "groups": community.groups.order_by("name"),
         "tags": community.tags.order_by("name"),
         "tiers": Tier.choices,
+        "can_import": can(request.user, "import", community),
     }
     return render(request, "web/members.html", context)
 
 
 @login_required
 def person_view(request: HttpRequest, person_id: int) -> HttpResponse:
-    """One member's profile: archive fields, accounts, stays, ties and latest messages."""
-    person = get_object_or_404(
-        visible_persons(request.user).select_related("community").prefetch_related("tags"),
-        pk=person_id,
-    )
-    context = {
-        "person": person,
-        "community": person.community,
-        "accounts": person.accounts.order_by("platform", "pk"),
-        "stays": membership_history(person),
-        "ties": ties(person),
-        "recent": recent_messages(person),
-        **edit_context(request.user, person),
-    }
-    return render(request, "web/person.html", context)
+    """One member's profile: archive fields, accounts and merges, stays, ties, notes,
+    timeline and latest messages (see ``shequn.web.profile``)."""
+    person = person_for(request.user, person_id)
+    return render(request, "web/person.html", profile_context(request.user, person))

@@ -1,15 +1,17 @@
 """The home page's overview: each group's health in one line, cached per group.
 
 A report is expensive (it loads the group's history and runs every stat), so the
-few figures the overview shows are kept in Django's cache as a ``Summary``.
+report itself and the few figures the overview shows (a ``Summary``) are kept in
+Django's cache; the group page reuses the same cached report.
 
-Cache invalidation: the key is built from the group's id, the id of its latest
-stored message and its membership counts (all rows and those not left). A new
-message changes the latest id; a join adds a membership row and a leave marks
-one as left, so each changes a count. Any of these gives a new key, the next
-request computes a fresh summary, and the old entry is never read again (it
-expires after ``TIMEOUT``). The timeout also bounds how stale a verdict that
-depends on time alone (a group going quiet) can get.
+Cache invalidation: every key is built from the group's *data version*: its id,
+the id of its latest stored message and its membership counts (all rows and those
+not left). A new message changes the latest id; a join adds a membership row and a
+leave marks one as left, so each changes a count. Any of these gives a new key, the
+next request computes afresh, and the old entry is never read again (it expires
+after ``TIMEOUT``). The timeout also bounds how stale a verdict that depends on time
+alone (a group going quiet) can get. Edits that change no message or membership
+(a tier, a tag, a group's kind) show after the timeout.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.db.models import Count, Max, Q
@@ -28,10 +30,14 @@ from shequn.chat.models import Message
 from shequn.community.models import Group, Membership
 from shequn.web.queries import GroupRow
 
+if TYPE_CHECKING:
+    from shequn.analytics.report.build import Report
+
 log = logging.getLogger(__name__)
 
 TIMEOUT = 60 * 60  # seconds; a new message, join or leave invalidates sooner
 KEY_PREFIX = "shequn:overview:v1"
+REPORT_PREFIX = "shequn:report:v1"
 
 BAND_LABELS: dict[str, Promise] = {
     "small": pgettext_lazy("size band", "Small"),
@@ -59,22 +65,47 @@ class Summary:
         return self.titles.get(lang) or self.titles.get("zh-hans", "")
 
 
-def cache_key(group: Group) -> str | None:
-    """The summary's cache key, or None when the group has no messages (nothing to cache)."""
+def data_version(group: Group) -> str | None:
+    """``<group id>:<latest message id>:<stays>:<current stays>``; None with no messages.
+
+    Every cache key of a group's report and pages is built from this (see the module's
+    docstring for what invalidates it).
+    """
     latest = Message.objects.filter(group=group).aggregate(last=Max("id"))["last"]
     if latest is None:
         return None
     counts = Membership.objects.filter(group=group).aggregate(
         rows=Count("id"), current=Count("id", filter=Q(left_how=""))
     )
-    return f"{KEY_PREFIX}:{group.pk}:{latest}:{counts['rows']}:{counts['current']}"
+    return f"{group.pk}:{latest}:{counts['rows']}:{counts['current']}"
 
 
-def compute_summary(group: Group) -> Summary:
-    """Run the group's report (whole history up to now) and keep what the overview shows."""
+def cache_key(group: Group) -> str | None:
+    """The summary's cache key, or None when the group has no messages (nothing to cache)."""
+    version = data_version(group)
+    return None if version is None else f"{KEY_PREFIX}:{version}"
+
+
+def cached_report(group: Group, version: str) -> Report:
+    """The group's report over its whole history up to now, from the cache or computed.
+
+    ``version`` is the group's ``data_version``, so that a caller who already has it
+    does not ask the database again.
+    """
     from shequn.analytics.report import build
 
+    key = f"{REPORT_PREFIX}:{version}"
+    found = cache.get(key)
+    if isinstance(found, build.Report):
+        return found
     report = build.report_for_group(group.pk, None, None)
+    cache.set(key, report, TIMEOUT)
+    return report
+
+
+def compute_summary(group: Group, version: str) -> Summary:
+    """Run (or reuse) the group's report and keep what the overview shows."""
+    report = cached_report(group, version)
     top = report.findings[0] if report.findings else None
     size = report.results.get("size")
     activity = report.results.get("activity")
@@ -91,14 +122,15 @@ def compute_summary(group: Group) -> Summary:
 
 def group_summary(group: Group) -> Summary:
     """The group's summary from the cache, computed and stored on a miss."""
-    key = cache_key(group)
-    if key is None:
+    version = data_version(group)
+    if version is None:
         return Summary()
+    key = f"{KEY_PREFIX}:{version}"
     found = cache.get(key)
     if isinstance(found, Summary):
         return found
     try:
-        summary = compute_summary(group)
+        summary = compute_summary(group, version)
     except Exception:  # one group's failing report must not take the whole overview down
         log.exception("health summary of group %s failed", group.pk)
         return Summary()
@@ -164,4 +196,14 @@ def overview_rows(rows: list[GroupRow], sort: str, lang: str) -> list[OverviewRo
     return sorted(lines, key=SORT_KEYS[sort_name(sort)])
 
 
-__all__ = ["SORTS", "OverviewRow", "Summary", "group_summary", "overview_rows", "sort_name"]
+__all__ = [
+    "SORTS",
+    "OverviewRow",
+    "Summary",
+    "cache_key",
+    "cached_report",
+    "data_version",
+    "group_summary",
+    "overview_rows",
+    "sort_name",
+]

@@ -4,23 +4,32 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
+from asgiref.sync import sync_to_async
 
+from shequn.community.models import Community, Group
 from shequn.events import (
+    Action,
+    Actor,
     Event,
     MemberJoined,
     MemberLeft,
     MessageDeleted,
     MessagePosted,
     ReactionAdded,
+    Remove,
 )
-from tests.connectors.conftest import Synapse, User
+from shequn.playbook.rules import GroupState, RuleConfig
+from shequn.playbook.runner import Runner
+from tests.connectors.synapse import Synapse, User
 
 nio = pytest.importorskip("nio", reason="matrix-nio is not installed (pip install -e .[matrix])")
 
 from shequn.connectors.matrix import MatrixConnector  # noqa: E402
+from shequn.connectors.matrix.settings import MatrixSettings  # noqa: E402
 
 TOKEN_ENV = "SHEQUN_TEST_MATRIX_TOKEN"
 
@@ -45,31 +54,101 @@ async def send(c: Any, room: str, body: str, **extra: Any) -> str:
     return str((await ok(c.room_send(room, "m.room.message", content))).event_id)
 
 
-async def make_room(c: Any, bot: User) -> str:
-    """A public room the admin owns (power 100) and the bot moderates (power 50)."""
+#: The power levels a room's events need when moderators (50) may change power levels.
+MODERATED_EVENTS = {
+    "m.room.name": 50,
+    "m.room.power_levels": 50,
+    "m.room.history_visibility": 100,
+    "m.room.canonical_alias": 50,
+    "m.room.avatar": 50,
+    "m.room.tombstone": 100,
+    "m.room.server_acl": 100,
+    "m.room.encryption": 100,
+}
+
+
+async def make_room(c: Any, bot: User, moderators_set_levels: bool = False) -> str:
+    """A public room the admin owns (power 100) and the bot moderates (power 50).
+
+    ``moderators_set_levels``: the bot may change power levels (and so mute members).
+    """
+    levels: dict[str, Any] = {"users": {c.user_id: 100, bot.user_id: 50}}
+    if moderators_set_levels:
+        levels["events"] = MODERATED_EVENTS
     created = await ok(
         c.room_create(
             preset=nio.RoomPreset.public_chat,
             name="测试房间",
             room_version="11",  # v12 creators sit above power levels; 11 keeps them explicit
-            power_level_override={"users": {c.user_id: 100, bot.user_id: 50}},
+            power_level_override=levels,
         )
     )
     return str(created.room_id)
 
 
-def connector(
+async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 30.0) -> None:
+    """Wait until ``check()`` holds; fail the test naming ``what`` after ``timeout`` s."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            pytest.fail(f"waited {timeout} s for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def bot_texts(c: Any, room: str, bot: User, since: str, want: int) -> list[str]:
+    """What the bot posts in ``room`` after ``since``, as ``c`` sees it (``want`` posts)."""
+    got: list[str] = []
+    deadline = asyncio.get_running_loop().time() + 20
+    while len(got) < want and asyncio.get_running_loop().time() < deadline:
+        update = await ok(c.sync(timeout=1000, since=since))
+        since = update.next_batch
+        joined = update.rooms.join.get(room)
+        for ev in joined.timeline.events if joined else []:
+            if ev.sender == bot.user_id and isinstance(getattr(ev, "body", None), str):
+                got.append(ev.body)
+    return got
+
+
+async def direct_notices(c: Any, sender: User, want: int = 1) -> list[str]:
+    """The notices ``sender`` sent ``c``'s user in direct-message rooms: accept, join, read."""
+    got: list[str] = []
+    since = None
+    deadline = asyncio.get_running_loop().time() + 20
+    while len(got) < want and asyncio.get_running_loop().time() < deadline:
+        update = await ok(c.sync(timeout=1000, since=since))
+        since = update.next_batch
+        for room in update.rooms.invite:
+            await ok(c.join(room))
+        for info in update.rooms.join.values():
+            # A room just joined comes with its recent history (it is "shared").
+            got.extend(
+                ev.body for ev in info.timeline.events
+                if ev.sender == sender.user_id and isinstance(getattr(ev, "body", None), str)
+            )  # fmt: skip
+    return got
+
+
+def settings(
     synapse: Synapse, bot: User, room: str, monkeypatch: pytest.MonkeyPatch, **options: Any
-) -> MatrixConnector:
+) -> MatrixSettings:
+    """Settings for ``bot`` watching ``room``; its token in the environment as ``token_env``."""
     monkeypatch.setenv(TOKEN_ENV, bot.access_token)
+    given: dict[str, Any] = {"token_env": TOKEN_ENV, "rooms": [room], "poll_timeout": 2.0}
+    given.update(options)
+    return MatrixSettings(homeserver=synapse.url, user_id=bot.user_id, **given)
+
+
+def connector(
+    synapse: Synapse,
+    bot: User,
+    room: str,
+    monkeypatch: pytest.MonkeyPatch,
+    cursor: str | None = None,
+    state_dir: Path | None = None,
+    **options: Any,
+) -> MatrixConnector:
     return MatrixConnector(
-        options.pop("cursor", None),
-        homeserver=synapse.url,
-        user_id=bot.user_id,
-        token_env=TOKEN_ENV,
-        rooms=[room],
-        poll_timeout=2.0,
-        **options,
+        settings(synapse, bot, room, monkeypatch, **options), cursor, state_dir=state_dir
     )
 
 
@@ -117,4 +196,67 @@ def summary(event: Event) -> tuple[Any, ...]:
     return (type(event).__name__, event.event_id, actor)
 
 
-# --- mapping without a server -----------------------------------------------------
+# --- the engine and ``shequn run`` against Synapse ---------------------------------
+
+
+class Boom:
+    """A rule that raises on every event."""
+
+    name: ClassVar[str] = "boom"
+    Config: ClassVar[type[RuleConfig]] = RuleConfig
+    greets: ClassVar[bool] = False
+
+    def __init__(self, config: RuleConfig) -> None:
+        self.config = config
+
+    def __call__(self, event: Event, state: GroupState) -> list[Action]:
+        raise RuntimeError("boom")
+
+
+class ExpelAds:
+    """Removes whoever posts 广告 (advertising) — a platform may refuse: an admin posted it."""
+
+    name: ClassVar[str] = "expel_ads"
+    Config: ClassVar[type[RuleConfig]] = RuleConfig
+    greets: ClassVar[bool] = False
+
+    def __init__(self, config: RuleConfig) -> None:
+        self.config = config
+
+    def __call__(self, event: Event, state: GroupState) -> list[Action]:
+        if not isinstance(event, MessagePosted) or "广告" not in event.text or not event.actor:
+            return []
+        who = Actor(event.actor.id, state.display_name(event.actor.id))
+        return [Remove(platform=event.platform, group=event.group, reason="发广告", member=who)]
+
+
+async def add_group(community: Community, room: str, settings: dict[str, Any]) -> Group:
+    """The store's group for ``room``, with ``settings`` (connector, rules)."""
+    return await sync_to_async(Group.objects.create)(
+        community=community, platform="matrix", external_id=room, name="测试房间", settings=settings
+    )
+
+
+async def runner_from_store(rules: tuple[Any, ...] | None = None) -> Runner:
+    """``shequn run``'s runner for the store, optionally with other rules than the defaults."""
+    runner = await sync_to_async(Runner.from_store)("w1", 0.2)
+    if rules is not None:
+        for source in runner.sources:
+            source.engine.rules = rules
+    return runner
+
+
+async def while_running(runner: Runner, body: Callable[[], Awaitable[None]]) -> None:
+    """Run ``runner`` while ``body`` runs, then stop it as SIGTERM would."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    try:
+        await body()
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+
+
+def count(query: Callable[[], int]) -> Callable[[], Awaitable[int]]:
+    """An async reading of the store (for ``until`` conditions)."""
+    return sync_to_async(query)

@@ -12,6 +12,7 @@ from shequn.community.actions import get_or_create_community
 from shequn.community.models import AuditLog, Group, Membership
 from shequn.connectors.base import ConnectorError, Unsupported
 from shequn.events import (
+    Action,
     Actor,
     Event,
     JoinHow,
@@ -21,14 +22,16 @@ from shequn.events import (
     Mute,
     Notify,
     Remove,
+    Warn,
 )
-from tests.connectors.conftest import Synapse
+from tests.connectors.synapse import Synapse
 
 nio = pytest.importorskip("nio", reason="matrix-nio is not installed (pip install -e .[matrix])")
 
 from shequn.chat.models import Message, Reaction  # noqa: E402
 from shequn.connectors.matrix import MatrixConnector  # noqa: E402
 from shequn.connectors.matrix.mapping import strip_reply_fallback, to_event  # noqa: E402
+from shequn.connectors.matrix.settings import MatrixSettings  # noqa: E402
 from shequn.playbook.engine import Engine  # noqa: E402
 from tests.connectors.matrix_kit import (  # noqa: E402
     TOKEN_ENV,
@@ -47,14 +50,16 @@ def test_registered_and_token_only_from_the_environment(monkeypatch: pytest.Monk
 
     assert registry.load("matrix") is MatrixConnector
     monkeypatch.delenv(TOKEN_ENV, raising=False)
-    settings = {"homeserver": "http://127.0.0.1:1", "user_id": "@b:x", "token_env": TOKEN_ENV}
+    settings = MatrixSettings(homeserver="http://127.0.0.1:1", user_id="@b:x", token_env=TOKEN_ENV)
     with pytest.raises(ConnectorError, match=TOKEN_ENV) as missing:
-        MatrixConnector(None, **settings)
+        MatrixConnector(settings)
     assert missing.value.permanent
     monkeypatch.setenv(TOKEN_ENV, "secret")
-    conn = MatrixConnector("s1_2", **settings)
+    conn = MatrixConnector(settings, "s1_2", groups=["!r:x"])
     assert conn.cursor == "s1_2"
+    assert conn.rooms == ("!r:x",)  # the groups configured with it, unless rooms are named
     assert "Notify" not in conn.capabilities  # no operator configured
+    assert "secret" not in repr(conn) + repr(conn.session) + repr(settings)
 
 
 def test_mapping_of_kick_ban_and_reply_fallback() -> None:
@@ -247,36 +252,37 @@ def test_restart_from_cursor_yields_each_message_once(
 def test_refused_and_unsupported_actions(synapse: Synapse, monkeypatch: pytest.MonkeyPatch) -> None:
     admin, bot = synapse.register("admin"), synapse.register("bot")
 
-    async def scenario() -> tuple[ConnectorError, Exception, list[str]]:
+    async def refusal(conn: MatrixConnector, action: Action) -> ConnectorError:
+        try:
+            await conn.perform(action)
+        except ConnectorError as exc:
+            return exc
+        pytest.fail(f"{action} was allowed")
+
+    async def scenario() -> tuple[list[ConnectorError], list[str]]:
         m = client(synapse, admin)
         room = await make_room(m, bot)
         conn = connector(synapse, bot, room, monkeypatch, operator=admin.user_id)
         await conn.connect()
         since = (await ok(m.sync(timeout=0))).next_batch
-        kick = Remove(platform="matrix", group=room, member=Actor(admin.user_id), reason="test")
-        try:
-            await conn.perform(kick)
-        except ConnectorError as exc:
-            refused = exc
-        else:
-            pytest.fail("kicking the room's admin was allowed")
-        mute = Mute(
-            platform="matrix", group=room, member=Actor(admin.user_id), duration=timedelta(1)
-        )
-        try:
-            await conn.perform(mute)
-        except Unsupported as exc:
-            unsupported: Exception = exc
+        the_admin = Actor(admin.user_id)
+        refused = [
+            await refusal(conn, Remove(platform="matrix", group=room, member=the_admin)),
+            await refusal(
+                conn, Mute(platform="matrix", group=room, member=the_admin, duration=timedelta(1))
+            ),
+            await refusal(conn, Warn(platform="matrix", group=room, member=the_admin, text="!")),
+        ]
         await conn.perform(Notify(platform="matrix", group=room, text="需要人工处理"))
         invites = (await ok(m.sync(timeout=2000, since=since))).rooms.invite
         await m.close()
         await conn.close()
-        return refused, unsupported, list(invites)
+        return refused, list(invites)
 
-    refused, unsupported, invites = asyncio.run(scenario())
-    assert refused.permanent
-    assert "M_FORBIDDEN" in str(refused)
-    assert "Mute" in str(unsupported)
+    (kick, mute, warn), invites = asyncio.run(scenario())
+    assert kick.permanent and mute.permanent
+    assert "M_FORBIDDEN" in str(kick) and "M_FORBIDDEN" in str(mute)
+    assert isinstance(warn, Unsupported) and "Warn" in str(warn)
     assert len(invites) == 1  # the operator is invited to a direct-message room
 
 

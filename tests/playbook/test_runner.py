@@ -36,13 +36,14 @@ def group(community: Community) -> Group:
     )
 
 
-def run_until(runner: Runner, done: Callable[[], bool]) -> None:
-    """Run ``runner`` until ``done()`` holds (or 5 s pass), then stop it as SIGTERM would."""
+def run_until(runner: Runner, done: Callable[[], bool], steps: int = 500) -> None:
+    """Run ``runner`` until ``done()`` holds (or ``steps`` × 10 ms pass), then stop it as
+    SIGTERM would."""
 
     async def go() -> None:
         stop = asyncio.Event()
         task = asyncio.create_task(runner.run(stop))
-        for _ in range(500):
+        for _ in range(steps):
             if done():
                 break
             await asyncio.sleep(0.01)
@@ -160,3 +161,41 @@ def test_sync_to_async_is_what_the_runner_uses(group: Group) -> None:
             await sync_to_async(connections.close_all)()
 
     assert [s.name for s in asyncio.run(build()).sources] == ["bot"]
+
+
+def test_events_ready_together_are_handled_in_rounds_each_seeing_the_ones_before(
+    community: Community, group: Group
+) -> None:
+    """Ten joins queued at once: stored in order, and a member joining twice is greeted once."""
+    runner = Runner.from_store("w1", interval=0.05)
+    rounds: list[int] = []
+    runner.observe = lambda events: rounds.append(len(events))
+    stream = [joined(n, f"u{n % 5}") for n in range(1, 11)]
+    memory_of(runner).feed(*stream)
+    run_until(runner, lambda: runner.handled == 10)
+    assert len(rounds) < 10 and sum(rounds) == 10  # several events per database round
+    assert sorted(a.text for a in memory_of(runner).performed) == sorted(
+        render(DEFAULT_TEMPLATE, name=f"成员u{n}", group="测试群") for n in range(5)
+    )
+    assert Greeting.objects.filter(group=group).count() == 5
+    assert actions.load_cursor("bot") == "10"
+
+
+def test_a_round_that_fails_in_the_store_stops_that_connector_without_saving_past_it(
+    group: Group, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shequn.playbook import live
+
+    runner = Runner.from_store("w1", interval=0.05)
+    memory_of(runner).feed(joined(1, "u1"))
+    run_until(runner, lambda: runner.handled == 1)
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("disk full")
+
+    again = Runner.from_store("w2", interval=0.05)
+    monkeypatch.setattr(live.LiveStore, "store", broken)
+    memory_of(again).feed(joined(1, "u1"), joined(2, "u2"))
+    run_until(again, lambda: False, steps=50)  # the pump stops; the runner runs on until told
+    assert again.handled == 0
+    assert actions.load_cursor("bot") == "1"  # u2's join will be read again next time

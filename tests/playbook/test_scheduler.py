@@ -118,15 +118,20 @@ def test_notify_job_acts_through_the_connector_and_is_audited(
     assert entry.details["event_id"] == f"job:{job.pk}"
 
 
-def test_a_failing_job_is_marked_failed_with_the_error(community: Community, group: Group) -> None:
+def test_a_failing_job_is_tried_again_later_with_the_error_kept(
+    community: Community, group: Group
+) -> None:
     refused = notify_jobs(group, 1)[0]
     memory = MemoryConnector(platform=PLATFORM, fail={"Notify": ConnectorError("bot muted")})
+    before = timezone.now()
     run(Engine(community, [memory]))
     refused.refresh_from_db()
-    assert (refused.state, refused.attempts) == (State.FAILED, 1)
+    assert (refused.state, refused.attempts) == (State.PENDING, 1)
     assert refused.last_error == "ConnectorError: bot muted"
+    assert refused.due_at >= before + actions.BACKOFF
     entry = AuditLog.objects.get(community=community, action="Notify")
     assert entry.outcome == "failed" and entry.details["error"]["message"] == "bot muted"
+    assert run(Engine(community, [memory])) == 0  # not due again yet
 
 
 def test_unknown_kinds_and_missing_connectors_fail_without_stopping_the_rest(

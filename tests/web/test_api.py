@@ -48,6 +48,7 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     "get_member": ("get", READ_A),
     "patch_member": ("patch", (200, 404, 404, 403, 401, 401)),
     "list_ties": ("get", READ_A),
+    "record_member_tie": ("post", (200, 404, 404, 403, 401, 401)),
     "list_audit": ("get", READ_A),
     "openapi-json": ("get", PUBLIC),
     "openapi-view": ("get", PUBLIC),
@@ -112,6 +113,8 @@ def call(world: dict[str, Any], who: str, method: str, url: str, body: Any = Non
     c = client(world, who)
     if method == "patch":
         return c.patch(url, body or {}, content_type="application/json")
+    if method == "post":
+        return c.post(url, body or {}, content_type="application/json")
     return c.get(url)
 
 
@@ -121,6 +124,7 @@ def url_of(route: str, world: dict[str, Any]) -> str:
         "community_id": world["A"].pk,
         "group_id": Group.objects.get(external_id="g1").pk,
         "person_id": person("u1").pk,
+        "other_id": person("u2").pk,
     }
     return "/api/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), route)
 
@@ -143,7 +147,8 @@ def matrix_params() -> list[Any]:
 def test_permission_matrix(world: dict[str, Any], name: str, who: str) -> None:
     method, statuses = MATRIX[name]
     url = url_of(api_routes()[name], world)
-    response = call(world, who, method, url, {"tier": "mid"})
+    body = {"dimension": "phone"} if method == "post" else {"tier": "mid"}
+    response = call(world, who, method, url, body)
     assert response.status_code == statuses[USERS.index(who)], response.content
 
 

@@ -1,8 +1,14 @@
-"""Plotly figures for a report, as HTML fragments without the library (inlined once per page)."""
+"""Plotly figures for a report, as JSON-ready dicts (data, layout, config).
+
+Pages carry each figure in a ``<script type="application/json">`` block that
+``static/report/charts.js`` hands to plotly, so no chart is ever inline script.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -10,9 +16,11 @@ from shequn.analytics.report.build import Report
 from shequn.analytics.report.labels import label
 
 GREEN, AMBER, GREY = "#0b6e4f", "#d98c00", "#98a2b3"
+CONFIG = {"displaylogo": False, "responsive": True}
 
 
-def _html(fig: go.Figure) -> str:
+def _spec(fig: go.Figure) -> dict[str, Any]:
+    """The figure styled for the report, as plain JSON data with plotly's config."""
     fig.update_layout(
         height=300,
         margin={"l": 40, "r": 10, "t": 40, "b": 40},
@@ -20,14 +28,10 @@ def _html(fig: go.Figure) -> str:
         font={"family": "PingFang SC, Microsoft YaHei, WenQuanYi Zen Hei, sans-serif"},
         legend={"orientation": "h", "y": -0.2},
     )
-    # 100% width + responsive: the chart fits its grid cell instead of overflowing it.
-    html = fig.to_html(
-        full_html=False,
-        include_plotlyjs=False,
-        default_width="100%",
-        config={"displaylogo": False, "responsive": True},
-    )
-    return str(html)
+    # plotly's own encoder turns dates and arrays into JSON; the result is plain data.
+    spec: dict[str, Any] = json.loads(fig.to_json(validate=False))
+    spec["config"] = CONFIG
+    return spec
 
 
 def activity(report: Report, lang: str) -> go.Figure | None:
@@ -145,11 +149,11 @@ CHARTS: list[Callable[[Report, str], go.Figure | None]] = [
 ]
 
 
-def render_all(report: Report, lang: str) -> list[str]:
-    """Every chart that has data, as HTML fragments."""
+def specs(report: Report, lang: str) -> list[dict[str, Any]]:
+    """Every chart that has data, as figure dicts (``data``, ``layout``, ``config``)."""
     out = []
     for chart in CHARTS:
         fig = chart(report, lang)
         if fig is not None:
-            out.append(_html(fig))
+            out.append(_spec(fig))
     return out

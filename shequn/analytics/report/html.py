@@ -1,12 +1,17 @@
-"""The standalone HTML report: one screen of verdict, then findings and charts.
+"""The HTML report: one screen of verdict, then findings and charts.
 
-It works offline: plotly's JavaScript comes from the installed package and is
-inlined once. All text from chats (names, messages) goes through the template
-engine's escaping.
+The standalone file (``shequn report``) works offline: plotly's JavaScript comes
+from the installed package and is inlined once, with the report's stylesheet and
+chart script. The console shows the same report body (``render_body``) or the
+same page with those three as static files (``render(..., assets=...)``), so that
+its Content-Security-Policy can forbid inline script. Either way each chart's
+figure is JSON in a ``<script type="application/json">`` block, and all text from
+chats (names, messages) goes through the template engine's escaping.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +24,16 @@ from shequn.analytics.report.build import Report
 from shequn.analytics.report.labels import LABELS, label
 
 ENGINE = Engine(dirs=[str(Path(__file__).parent / "templates")], autoescape=True)
+STATIC = Path(__file__).parent / "static" / "report"
+
+
+@dataclass(frozen=True)
+class Assets:
+    """URLs of the report's stylesheet and scripts, when a server serves them as files."""
+
+    css: str
+    plotly: str
+    charts: str
 
 
 def figures(report: Report, lang: str) -> list[tuple[str, str]]:
@@ -69,8 +84,8 @@ def evidence_lines(evidence: dict[str, Any], lang: str, limit: int = 8) -> list[
     return lines
 
 
-def render(report: Report, lang: str = "zh-hans") -> str:
-    """The whole report page as one HTML string."""
+def context(report: Report, lang: str = "zh-hans") -> dict[str, Any]:
+    """What the report's templates show, in ``lang``: verdict, figures, findings, charts."""
     findings = []
     for f in report.findings:
         title, advice = f.text(lang)
@@ -84,7 +99,7 @@ def render(report: Report, lang: str = "zh-hans") -> str:
                 "evidence": evidence_lines(f.evidence, lang),
             }
         )
-    context = {
+    return {
         "lang": lang,
         "L": {k: (en if lang == "en" else zh) for k, (zh, en) in LABELS.items()},
         "group": report.group,
@@ -95,7 +110,32 @@ def render(report: Report, lang: str = "zh-hans") -> str:
         "top": findings[0] if findings else None,
         "findings": findings,
         "figures": figures(report, lang),
-        "charts": charts.render_all(report, lang),
-        "plotly": get_plotlyjs(),
+        "charts": [
+            {"id": f"report-figure-{n}", "figure": spec}
+            for n, spec in enumerate(charts.specs(report, lang), start=1)
+        ],
     }
-    return ENGINE.get_template("report.html").render(Context(context))
+
+
+def render_body(report: Report, lang: str = "zh-hans") -> str:
+    """The report's sections (verdict, findings, charts): an HTML fragment, ``div.report``.
+
+    A page showing it must load ``report/report.css``, plotly and ``report/charts.js``.
+    """
+    return ENGINE.get_template("_report_body.html").render(Context(context(report, lang)))
+
+
+def render(report: Report, lang: str = "zh-hans", assets: Assets | None = None) -> str:
+    """The whole report page as one HTML string.
+
+    Without ``assets`` the page is self-contained (offline): stylesheet, plotly and the
+    chart script are inlined. With them, the page links those files and has no inline
+    script at all.
+    """
+    page = context(report, lang)
+    page["assets"] = assets
+    if assets is None:
+        page["css"] = (STATIC / "report.css").read_text(encoding="utf-8")
+        page["plotly"] = get_plotlyjs()
+        page["charts_js"] = (STATIC / "charts.js").read_text(encoding="utf-8")
+    return ENGINE.get_template("report.html").render(Context(page))

@@ -1,16 +1,10 @@
 """The Matrix connector: one bot account (matrix-nio) in the rooms it is told to watch.
 
-Settings (``Group.settings["connector"]``)::
-
-    {"kind": "matrix", "homeserver": "https://matrix.example.org",
-     "user_id": "@bot:example.org", "token_env": "SHEQUN_MATRIX_TOKEN",
-     "rooms": ["!abc:example.org"], "operator": "@me:example.org"}
-
-The access token is read from the environment variable named by ``token_env``,
-so it never sits in the database. The cursor is the sync ``next_batch`` token;
-it moves past a sync batch once the batch's last event has been handed on.
-A sync that says ``limited`` is backfilled with ``/messages`` back to the
-previous token, so a bot that was away misses nothing.
+Settings are ``MatrixSettings`` (see ``settings.py``); the bot signs in as
+``session.py`` describes, so no secret sits in the database. The cursor is the
+sync ``next_batch`` token; it moves past a sync batch once the batch's last
+event has been handed on. A sync that says ``limited`` is backfilled with
+``/messages`` back to the previous token, so a bot that was away misses nothing.
 """
 
 from __future__ import annotations
@@ -18,101 +12,87 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 from typing import Any
 
-import aiohttp
 from nio import (
     AsyncClient,
     AsyncClientConfig,
     ErrorResponse,
     JoinError,
     MessageDirection,
-    RoomCreateError,
     RoomMessagesError,
-    RoomPreset,
     SyncError,
 )
 
 from shequn.connectors.base import Connector, ConnectorError, Unsupported, action_name
+from shequn.connectors.kept import Kept
 from shequn.connectors.matrix.mapping import PLATFORM, to_event
-from shequn.events import Action, Delete, Event, Notify, Remove, Reply, Send
+from shequn.connectors.matrix.moderation import notify_operator, set_muted
+from shequn.connectors.matrix.session import TRANSIENT_ERRORS, Session, failure
+from shequn.connectors.matrix.settings import MatrixSettings
+from shequn.connectors.settings import ConnectorSettings
+from shequn.events import Action, Delete, Event, Mute, Notify, Remove, Reply, Send
 
 log = logging.getLogger(__name__)
 
-#: Matrix error codes that no retry will fix.
-PERMANENT = frozenset(
-    {
-        "M_FORBIDDEN",
-        "M_NOT_FOUND",
-        "M_UNKNOWN_TOKEN",
-        "M_MISSING_TOKEN",
-        "M_BAD_JSON",
-        "M_NOT_JSON",
-        "M_INVALID_PARAM",
-        "M_UNRECOGNIZED",
-        "M_USER_DEACTIVATED",
-        "M_GUEST_ACCESS_FORBIDDEN",
-    }
-)
-
-TRANSIENT_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
-
-
-def failure(what: str, response: ErrorResponse) -> ConnectorError:
-    """A nio error response as a ConnectorError: permanent when retrying cannot help."""
-    code = response.status_code or ""
-    return ConnectorError(f"{what}: {code} {response.message}".strip(), permanent=code in PERMANENT)
+MAX_DELAY = 30.0
 
 
 class MatrixConnector(Connector):
     """Reads the watched rooms by long-polling ``/sync``; acts through the client API."""
 
     platform = PLATFORM
+    Settings = MatrixSettings
 
     def __init__(
         self,
+        settings: MatrixSettings,
         cursor: str | None = None,
         *,
-        homeserver: str,
-        user_id: str,
-        access_token: str | None = None,
-        token_env: str | None = None,
-        rooms: Iterable[str] = (),
-        operator: str | None = None,
-        timeline_limit: int = 100,
-        poll_timeout: float = 30.0,
+        state_dir: Path | None = None,
+        groups: Sequence[str] = (),
     ) -> None:
+        """Raises SecretError (a permanent ConnectorError) when a named secret is missing."""
         super().__init__(cursor)
-        token = access_token
-        if token is None and token_env:
-            token = os.environ.get(token_env)
-            if not token:
-                raise ConnectorError(
-                    f"matrix: environment variable {token_env} is not set", permanent=True
-                )
-        if not token:
-            raise ConnectorError("matrix: no access token (set token_env)", permanent=True)
-        self.homeserver = homeserver
-        self.user_id = user_id
-        self.rooms = tuple(rooms)
-        self.operator = operator or None
-        self.timeline_limit = timeline_limit
-        self.poll_timeout = poll_timeout
-        caps = {"Send", "Reply", "Delete", "Remove"}
+        self.settings = settings
+        self.kept = Kept(state_dir, settings.connector_name)
+        self.session = Session(settings, self.kept)
+        self.user_id = settings.user_id
+        self.rooms = tuple(settings.rooms or groups)
+        self.operator = settings.operator
+        self.timeline_limit = settings.timeline_limit
+        self.poll_timeout = settings.poll_timeout
+        caps = {"Send", "Reply", "Delete", "Remove", "Mute"}
         if self.operator:
             caps.add("Notify")
         self.capabilities = frozenset(caps)
         config = AsyncClientConfig(
-            max_timeouts=1, request_timeout=poll_timeout + 30, store_sync_tokens=False
+            max_timeouts=1, request_timeout=self.poll_timeout + 30, store_sync_tokens=False
         )
-        self.client = AsyncClient(homeserver, user_id, config=config)
-        self.client.user_id = user_id
-        self.client.access_token = token
+        self.client = AsyncClient(settings.homeserver, settings.user_id, config=config)
+        self.client.user_id = settings.user_id
+        self._signed_in = False
         self._connected = False
-        self._dm_room: str | None = None
         self._names: dict[tuple[str, str], str] = {}
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: ConnectorSettings,
+        cursor: str | None,
+        *,
+        state_dir: Path,
+        groups: Sequence[str] = (),
+    ) -> MatrixConnector:
+        """The connector ``shequn run`` builds for a group's settings."""
+        if not isinstance(settings, MatrixSettings):
+            raise TypeError(f"expected MatrixSettings, got {type(settings).__name__}")
+        return cls(settings, cursor, state_dir=state_dir, groups=groups)
+
+    def __repr__(self) -> str:
+        return f"MatrixConnector({self.user_id} on {self.settings.homeserver})"
 
     # --- reading -----------------------------------------------------------------
 
@@ -127,6 +107,9 @@ class MatrixConnector(Connector):
         """Join the watched rooms; without a cursor, start from now (history is not replayed)."""
         if self._connected:
             return
+        if not self._signed_in:
+            await self.session.sign_in(self.client)
+            self._signed_in = True
         for room in self.rooms:
             response = await self.client.join(room)
             if isinstance(response, JoinError):
@@ -152,15 +135,14 @@ class MatrixConnector(Connector):
                     full_state=first or None,
                 )
                 if isinstance(sync, SyncError):
-                    error = failure("matrix: sync failed", sync)
-                    if error.permanent:
-                        raise error
-                    raise OSError(str(error))
+                    raise failure("matrix: sync failed", sync)
                 batch = await self._batch(sync)
-            except TRANSIENT_ERRORS as exc:
+            except (*TRANSIENT_ERRORS, ConnectorError) as exc:
+                if isinstance(exc, ConnectorError) and exc.permanent:
+                    raise
                 log.warning("matrix: %s; retrying in %.1f s", exc or type(exc).__name__, delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
+                delay = min(delay * 2, MAX_DELAY)
                 continue
             delay = 0.5
             first = False
@@ -249,8 +231,12 @@ class MatrixConnector(Connector):
     # --- acting ------------------------------------------------------------------
 
     async def perform(self, action: Action) -> None:
-        """Send, Reply, Delete (redact), Remove (kick), Notify (a DM to the operator)."""
+        """Send, Reply, Delete (redact), Remove (kick), Mute (power levels; a zero
+        duration lifts it), Notify (a direct message to the operator)."""
         try:
+            if not self._signed_in:
+                await self.session.sign_in(self.client)
+                self._signed_in = True
             await self._perform(action)
         except TRANSIENT_ERRORS as exc:
             raise ConnectorError(f"matrix: {action_name(action)}: {exc}") from exc
@@ -273,32 +259,25 @@ class MatrixConnector(Connector):
             response = await client.room_kick(
                 action.group, action.member.id, reason=action.reason or None
             )
+        elif isinstance(action, Mute):
+            muted = action.duration.total_seconds() > 0
+            await set_muted(client, self.kept, action.group, action.member.id, muted)
+            return
         elif isinstance(action, Notify) and self.operator:
-            room = await self._operator_room()
-            response = await client.room_send(
-                room, "m.room.message", {"msgtype": "m.notice", "body": action.text}
-            )
+            label = self._room_name(action.group) or action.group
+            await notify_operator(client, self.kept, self.operator, f"[{label}] {action.text}")
+            return
         else:
             raise Unsupported(f"matrix cannot {name}")
         if isinstance(response, ErrorResponse):
             raise failure(f"matrix: {name} in {action.group}", response)
 
-    async def _operator_room(self) -> str:
-        """The direct-message room with the operator, created on first use."""
-        if self._dm_room is None:
-            assert self.operator is not None
-            created = await self.client.room_create(
-                is_direct=True, invite=[self.operator], preset=RoomPreset.trusted_private_chat
-            )
-            if isinstance(created, RoomCreateError):
-                raise failure("matrix: cannot open a room with the operator", created)
-            self._dm_room = created.room_id
-        return self._dm_room
-
-    async def close(self) -> None:
+    async def aclose(self) -> None:
         """Close the HTTP session."""
         with contextlib.suppress(Exception):
             await self.client.close()
+
+    close = aclose
 
 
 def _text(text: str) -> dict[str, Any]:

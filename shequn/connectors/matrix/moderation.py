@@ -1,0 +1,96 @@
+"""Mutes through power levels, and notices to the operator by direct message.
+
+Matrix has no mute of its own: a member whose power level is below what sending
+a message needs cannot send (the homeserver refuses with ``M_FORBIDDEN``). A mute
+sets the member's level one below the lowest send level (``events_default`` and
+``m.room.message``); lifting it puts back the level the member had, which is
+kept (``Kept``) so it survives restarts. Mutes here do not end by themselves:
+the scheduler's ``unmute`` job lifts each when its time is up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nio import AsyncClient, ErrorResponse, RoomCreateError, RoomPreset
+
+from shequn.connectors.kept import Kept
+from shequn.connectors.matrix.session import failure
+
+POWER_LEVELS = "m.room.power_levels"
+
+
+def send_level(content: dict[str, Any]) -> int:
+    """The lowest power level that may still send messages (or reactions) in the room."""
+    events = content.get("events")
+    if not isinstance(events, dict):
+        events = {}
+    default = _int(content.get("events_default"), 0)
+    return min(default, _int(events.get("m.room.message"), default))
+
+
+def _int(value: object, fallback: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return fallback
+    try:
+        return int(value)
+    except ValueError:
+        return fallback
+
+
+async def set_muted(client: AsyncClient, kept: Kept, room: str, user: str, muted: bool) -> None:
+    """Mute ``user`` in ``room`` (or lift the mute); ConnectorError when refused."""
+    current = await client.room_get_state_event(room, POWER_LEVELS)
+    if isinstance(current, ErrorResponse):
+        raise failure(f"matrix: cannot read the power levels of {room}", current)
+    content = dict(current.content)
+    users: dict[str, Any] = dict(content.get("users") or {})
+    mutes: dict[str, Any] = dict(kept.get("mutes") or {})
+    key = f"{room} {user}"
+    floor = send_level(content)
+    level = users.get(user)
+    if muted:
+        if key not in mutes:
+            mutes[key] = level  # None: the member had the room's default level
+        users[user] = floor - 1
+    else:
+        if key not in mutes and (level is None or _int(level, 0) >= floor):
+            return  # not muted (any more): nothing to lift
+        prior = mutes.pop(key, None)
+        if prior is None:
+            users.pop(user, None)
+        else:
+            users[user] = prior
+    content["users"] = users
+    answer = await client.room_put_state(room, POWER_LEVELS, content)
+    if isinstance(answer, ErrorResponse):
+        verb = "mute" if muted else "unmute"
+        raise failure(f"matrix: cannot {verb} {user} in {room}", answer)
+    kept.set("mutes", mutes or None)
+
+
+async def notify_operator(client: AsyncClient, kept: Kept, operator: str, text: str) -> None:
+    """Send ``text`` as a notice in the direct-message room with ``operator``.
+
+    The room is opened on first use and kept; if the bot can no longer post
+    there (the operator left and it was closed), a new one is opened.
+    """
+    rooms: dict[str, str] = dict(kept.get("operator_rooms") or {})
+    content = {"msgtype": "m.notice", "body": text}
+    room = rooms.get(operator)
+    if room is not None:
+        answer = await client.room_send(room, "m.room.message", content)
+        if not isinstance(answer, ErrorResponse):
+            return
+        if answer.status_code not in {"M_FORBIDDEN", "M_NOT_FOUND"}:
+            raise failure(f"matrix: cannot notify {operator}", answer)
+    created = await client.room_create(
+        is_direct=True, invite=[operator], preset=RoomPreset.trusted_private_chat
+    )
+    if isinstance(created, RoomCreateError):
+        raise failure(f"matrix: cannot open a room with the operator {operator}", created)
+    rooms[operator] = created.room_id
+    kept.set("operator_rooms", rooms)
+    answer = await client.room_send(created.room_id, "m.room.message", content)
+    if isinstance(answer, ErrorResponse):
+        raise failure(f"matrix: cannot notify {operator}", answer)

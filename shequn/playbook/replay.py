@@ -1,0 +1,277 @@
+"""Replay: run a group's rules over its stored history and report what they would have done.
+
+The same code as live: replay is the engine (``Engine.plan`` and
+``Engine.carry_out``) with a connector that records instead of acting. Only
+three things differ, each an engine seam:
+
+- events come from the store (``replay_history.stored_events``), and are not
+  stored again (``store=False``);
+- rules see a ``MemoryState`` rebuilt from the events as they pass, so each
+  decision is made on the state of that moment, including the rules' own earlier
+  decisions (a greeting sent, a warning given); what the community's other groups
+  said or had done comes from the store as of that moment (``StoredElsewhere``);
+- outcomes go to a ``Recorder`` (``ReplayEngine.record``), not to the audit log,
+  the greetings or the job queue: nothing is written.
+
+Decisions on events before ``since`` are made (they shape the state) but not
+reported; events from ``until`` on are not read. Not replayed: what the store
+keeps no event of (renames, reactions, deletions, a repeated join that changed
+nothing) and time-driven jobs (an unmute when a mute ends).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from shequn.community.models import Group, Membership
+from shequn.connectors.base import action_name
+from shequn.connectors.memory import MemoryConnector
+from shequn.events import Action, Actor, Event, MemberJoined, MemberLeft, MessagePosted
+from shequn.playbook.engine import DEFAULT_RULES, Engine, Outcome, Planned
+from shequn.playbook.memory_state import MemoryState
+from shequn.playbook.replay_elsewhere import StoredElsewhere
+from shequn.playbook.replay_history import stored_events
+from shequn.playbook.rules import GroupState, RuleType, subject
+
+EXAMPLES = 3  # kept per (rule, action)
+
+
+class RecordingConnector(MemoryConnector):
+    """A connector that performs nothing: it records every action it is asked to perform.
+
+    It claims every capability and refuses nothing, so the engine carries out each
+    action as on a platform able to do everything. Nobody feeds it events: replay
+    hands the engine the stored ones, and empties ``performed`` after each.
+    """
+
+    def __init__(self, platform: str) -> None:
+        super().__init__(platform=platform)
+
+    def can(self, action: Action) -> bool:
+        return True
+
+    async def perform(self, action: Action) -> None:
+        self.performed.append(action)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One thing a rule decided during the replay, with the event that led to it."""
+
+    rule: str
+    action: str  # the action's name (Send, Warn, …), or "rule" when the rule raised
+    outcome: str  # performed (would act), dry_run, or failed (the rule raised)
+    member_id: str  # whom the action is on, as the audit log's target ("" for a Delete)
+    member_name: str
+    reason: str
+    event_id: str
+    at: datetime
+    author_id: str  # whom the event is about: who wrote the message, who joined or left
+    author_name: str
+    message: str  # the text of the message that led to it ("" for joins and leaves)
+    text: str  # what the action would have said, if anything
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "action": self.action,
+            "outcome": self.outcome,
+            "member": {"id": self.member_id, "name": self.member_name},
+            "author": {"id": self.author_id, "name": self.author_name},
+            "reason": self.reason,
+            "event_id": self.event_id,
+            "at": self.at.isoformat(),
+            "message": self.message,
+            "text": self.text,
+        }
+
+
+@dataclass
+class Recorder:
+    """Holds the outcome of a replay: counts, a few examples, the members concerned."""
+
+    since: datetime | None = None
+    keep: bool = False  # keep every reported decision in ``decisions`` (tests)
+    event: Event | None = None  # the event being replayed
+    events: Counter[str] = field(default_factory=Counter)  # reported events by kind
+    replayed: int = 0  # every event replayed, reported or not
+    counts: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    examples: dict[tuple[str, str], list[Decision]] = field(default_factory=dict)
+    members: dict[str, tuple[str, Counter[tuple[str, str]]]] = field(default_factory=dict)
+    decisions: list[Decision] = field(default_factory=list)
+
+    def start(self, event: Event) -> None:
+        """``event`` is replayed next."""
+        self.event = event
+        self.replayed += 1
+        if self.reporting:
+            self.events[_kind(event)] += 1
+
+    @property
+    def reporting(self) -> bool:
+        event = self.event
+        return event is not None and (self.since is None or event.at >= self.since)
+
+    def add(self, decision: Decision) -> None:
+        """Count a decision taken on the current event, when it falls in the window."""
+        if not self.reporting:
+            return
+        self.counts[(decision.rule, decision.action, decision.outcome)] += 1
+        shown = self.examples.setdefault((decision.rule, decision.action), [])
+        if len(shown) < EXAMPLES:
+            shown.append(decision)
+        if decision.member_id:
+            entry = (decision.member_name, Counter[tuple[str, str]]())
+            tally = self.members.setdefault(decision.member_id, entry)[1]
+            tally[(decision.rule, decision.action)] += 1
+        if self.keep:
+            self.decisions.append(decision)
+
+
+class ReplayEngine(Engine):
+    """The live engine over one group's history: memory for state, a recorder for outcomes."""
+
+    def __init__(
+        self, group: Group, memory: MemoryState, recorder: Recorder, rules: Sequence[RuleType]
+    ) -> None:
+        self.group = group
+        self.memory = memory
+        self.recorder = recorder
+        self.connector = RecordingConnector(group.platform)
+        super().__init__(
+            group.community, [self.connector], rules, states=self.replay_state, store=False
+        )
+
+    def replay_state(self, event: Event) -> tuple[Group, GroupState] | None:
+        """The group's MemoryState with ``event`` applied, as ingest would have stored it."""
+        self.memory.observe(event)
+        return self.group, self.memory
+
+    def record(self, group: Group, item: Planned, outcome: str, *args: Any, **kwargs: Any) -> None:
+        """Where live audits an outcome: remember it in the state, count it in the report."""
+        action = item.action
+        member = getattr(action, "member", None)
+        member_id = member.id if isinstance(member, Actor) else item.greets
+        event = self.recorder.event
+        at = event.at if event is not None else self.memory.clock
+        self.memory.remember(item.rule, action, member_id, outcome, at, item.event_id)
+        if item.greets and outcome == Outcome.PERFORMED:
+            self.memory.greet(item.greets)
+        name = member.name if isinstance(member, Actor) and member.name else ""
+        self.recorder.add(
+            decision(
+                event,
+                item.rule,
+                action_name(action),
+                str(outcome),
+                member_id,
+                name or self.memory.display_name(member_id),
+                action.reason,
+                str(getattr(action, "text", "")),
+                item.event_id,
+                at,
+            )
+        )
+
+    def rule_failed(self, group: Group, name: str, event: Event, exc: Exception) -> None:
+        """Where live audits a rule that raised: count it in the report."""
+        reason = f"{type(exc).__name__}: {exc}"
+        self.recorder.add(
+            decision(event, name, "rule", str(Outcome.FAILED), "", "", reason, "", event.event_id)
+        )
+
+
+def decision(
+    event: Event | None,
+    rule: str,
+    action: str,
+    outcome: str,
+    member_id: str,
+    member_name: str,
+    reason: str,
+    text: str,
+    event_id: str,
+    at: datetime | None = None,
+) -> Decision:
+    """A Decision on ``event``, with who it was about and what they said."""
+    author = subject(event) if event is not None else None
+    return Decision(
+        rule=rule,
+        action=action,
+        outcome=outcome,
+        member_id=member_id,
+        member_name=member_name,
+        reason=reason,
+        event_id=event_id,
+        at=at if at is not None else event.at if event is not None else datetime.min,
+        author_id=author.id if author is not None else "",
+        author_name=author.name if author is not None else "",
+        message=event.text if isinstance(event, MessagePosted) else "",
+        text=text,
+    )
+
+
+def stored_roles(group: Group) -> dict[str, str]:
+    """Each account's role in its latest stay in ``group`` (roles are not events)."""
+    rows = (
+        Membership.objects.filter(group=group)
+        .order_by("pk")
+        .values_list("account__external_id", "role")
+    )
+    return dict(rows.iterator())
+
+
+def replay(
+    group: Group,
+    settings: Mapping[str, Any],
+    since: datetime | None = None,
+    until: datetime | None = None,
+    rules: Sequence[RuleType] = DEFAULT_RULES,
+    keep: bool = False,
+) -> Recorder:
+    """Run ``rules`` configured by ``settings`` over ``group``'s history; what they decided."""
+    elsewhere = StoredElsewhere(group)
+    memory = MemoryState(
+        group.name, group.kind, settings, roles=stored_roles(group), elsewhere=elsewhere
+    )
+    recorder = Recorder(since=since, keep=keep)
+    engine = ReplayEngine(group, memory, recorder, rules)
+    events = stored_events(group, until)
+    try:
+        run(engine, events)
+    finally:
+        events.close()
+        elsewhere.close()
+    return recorder
+
+
+def run(engine: ReplayEngine, events: Iterator[Event]) -> None:
+    """Hand each event to the engine, as live; carry out what its rules return."""
+    loop = asyncio.new_event_loop()
+    try:
+        for event in events:
+            engine.recorder.start(event)
+            planned = engine.plan(event)
+            if planned is None:
+                continue
+            group, items = planned
+            for item in items:
+                loop.run_until_complete(engine.carry_out(group, item))
+            engine.connector.performed.clear()
+    finally:
+        loop.close()
+
+
+def _kind(event: Event) -> str:
+    if isinstance(event, MessagePosted):
+        return "messages"
+    if isinstance(event, MemberJoined):
+        return "joins"
+    if isinstance(event, MemberLeft):
+        return "leaves"
+    return "other"
