@@ -109,10 +109,28 @@ def _segment(text: str) -> tuple[str, ...]:
     """Chat repeats itself (收到, 谢谢, 同问): remembered segmentations save jieba's time."""
     if not _HAS_CJK.search(text):
         return tuple(_LATIN_WORDS.findall(text))  # what jieba makes of it, many times faster
+    words = tokenizer().lcut(_prepared(text))
+    return tuple(w for w in words if not _SPACES.fullmatch(w))
+
+
+def _prepared(text: str) -> str:
+    """Chinese text as jieba sees it: variants spelled the usual way, split words joined."""
     for variant, usual in VARIANTS.items():
         text = text.replace(variant, usual)
-    words = tokenizer().lcut(join_cjk(text))
-    return tuple(w for w in words if not _SPACES.fullmatch(w))
+    return join_cjk(text)
+
+
+def _may_hold(text: str, candidates: frozenset[str]) -> bool:
+    """False when no keyword can come out of segmenting ``text``.
+
+    jieba's words are substrings of what it segments, so a Chinese text holding
+    none of the candidates as a plain substring needs no segmentation; that is
+    most chat, and segmentation is the rule's main cost.
+    """
+    if not _HAS_CJK.search(text):
+        return True  # the Latin path is a regex, cheap already
+    prepared = _prepared(text)
+    return any(word in prepared for word in candidates)
 
 
 @dataclass(frozen=True)
@@ -125,10 +143,10 @@ class Keywords:
 
     def find(self, text: str) -> tuple[list[str], list[str]]:
         """Strong and weak keywords in normalised ``text``, each once, in order."""
-        words = segment(text)
+        candidates = self.strong | self.weak | _ADD
+        words = segment(text) if _may_hold(text, candidates) else []
         strong: list[str] = []
         weak: list[str] = []
-        candidates = self.strong | self.weak | _ADD
         for i, word in enumerate(words):
             if word not in candidates:
                 continue
