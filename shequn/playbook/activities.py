@@ -38,8 +38,8 @@ from shequn.playbook.jielong import (
     ChainMessage,
     JielongTracker,
     export_rows,
-    might_be_jielong,
 )
+from shequn.playbook.jielong_post import might_be_jielong
 
 CHUNK = 2000
 

@@ -28,8 +28,6 @@ at the end: then both are kept and the chain counts a conflict.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -37,38 +35,19 @@ from datetime import datetime, timedelta
 from difflib import SequenceMatcher
 from zoneinfo import ZoneInfo
 
-MARKER = "接龙"
+from shequn.playbook.jielong_post import (
+    JielongPost,
+    bare_entries,
+    entry_key,
+    might_be_jielong,
+    parse_post,
+    strip_number,
+)
+
 FORK_WINDOW = timedelta(minutes=30)
 BARE_WINDOW = timedelta(hours=24)
 TITLE_EDIT_WINDOW = timedelta(days=7)
 PENDING_LIMIT = 500
-
-_ENTRY = re.compile(
-    r"^\s*[(（]?(?:(?P<num>[0-9０-９]{1,3})"
-    r"(?:\s*(?:[.:：,](?![0-9０-９])|[．，。、)）\]】])\s*|\s+)"
-    r"|(?P<circled>[①-⒛])\s*)"
-    r"(?P<text>\S.*?)\s*$"
-)
-_MAYBE = re.compile(r"^\s*[(（]?[0-9０-９①-⒛]", re.MULTILINE)
-_LEADS = frozenset("0123456789０１２３４５６７８９(（") | frozenset(map(chr, range(0x2460, 0x249C)))
-
-
-def might_be_jielong(text: str) -> bool:
-    """A cheap first look: some line starts with a number (most chat lines do not)."""
-    if "\n" not in text:
-        return text[:1] in _LEADS or (text[:1].isspace() and text.lstrip()[:1] in _LEADS)
-    return _MAYBE.search(text) is not None
-
-
-@dataclass(frozen=True)
-class JielongPost:
-    """What one message says as a 接龙: its title, description and numbered entries."""
-
-    title: str
-    key: str
-    description: tuple[str, ...]
-    entries: tuple[str, ...]
-    marked: bool
 
 
 @dataclass(frozen=True)
@@ -125,71 +104,6 @@ class Chain:
         return [shown[key] for key, n in counts.items() if n > 1]
 
 
-def entry_key(text: str) -> str:
-    """An entry compared without width, case, spaces or trailing punctuation."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(folded.split()).rstrip("。.,，;；!！~～")
-
-
-def title_key(title: str) -> str:
-    """A title compared on letters and digits only, without the 接龙 marker."""
-    folded = unicodedata.normalize("NFKC", title).casefold().replace(MARKER, "")
-    return "".join(c for c in folded if unicodedata.category(c)[0] in "LN")
-
-
-def _number(match: re.Match[str]) -> int:
-    if match.group("num"):
-        return int(match.group("num"))
-    return int(unicodedata.numeric(match.group("circled")))
-
-
-def _numbered(line: str) -> tuple[int, str] | None:
-    match = _ENTRY.match(line)
-    return (_number(match), match.group("text")) if match else None
-
-
-def _entry_start(lines: list[str]) -> int | None:
-    """Index of the line numbered 1 that opens the last run of entries."""
-    start, previous_numbered = None, False
-    for index, line in enumerate(lines):
-        numbered = _numbered(line)
-        if numbered is not None and numbered[0] == 1 and not previous_numbered:
-            start = index
-        previous_numbered = numbered is not None
-    return start
-
-
-def parse_post(text: str) -> JielongPost | None:
-    """The 接龙 in ``text``, or None when it has no numbered entries starting at 1."""
-    if not text or not might_be_jielong(text):
-        return None
-    lines = text.splitlines()
-    start = _entry_start(lines)
-    if start is None:
-        return None
-    entries = tuple(n[1] for n in map(_numbered, lines[start:]) if n is not None)
-    head = [line.strip() for line in lines[:start] if line.strip()]
-    title, description = (head[0], head[1:]) if head else ("", [])
-    if description and not title_key(title):  # "#接龙" alone: the title is the next line
-        title, description = f"{title} {description[0]}", description[1:]
-    return JielongPost(
-        title=title,
-        key=title_key(title),
-        description=tuple(description),
-        entries=entries,
-        marked=any(MARKER in line for line in head),
-    )
-
-
-def bare_entries(text: str) -> list[tuple[int, str]] | None:
-    """Numbered lines only (``4. 孙八``), as a member adding to a chain without the list."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    numbered = [_numbered(line) for line in lines]
-    if not numbered or any(n is None for n in numbered):
-        return None
-    return [n for n in numbered if n is not None]
-
-
 def _similar(old: str, new: str) -> bool:
     """An edited line: one extends the other (``李四`` → ``李四 +1``), or they mostly agree."""
     a, b = entry_key(old), entry_key(new)
@@ -205,11 +119,6 @@ def _new_entry(text: str, msg: ChainMessage) -> Entry:
 def _removed(entry: Entry, msg: ChainMessage) -> Entry:
     entry.removed_at, entry.removed_by_name = msg.at, msg.sender_name
     return entry
-
-
-def _strip_number(line: str) -> str:
-    numbered = _numbered(line)
-    return numbered[1] if numbered else line
 
 
 @dataclass
@@ -275,7 +184,7 @@ def apply_post(chain: Chain, post: JielongPost, msg: ChainMessage) -> None:
         chain.conflicts += 1
     else:
         chain.entries = diff.result
-        moved = {entry_key(_strip_number(line)) for line in post.description}
+        moved = {entry_key(strip_number(line)) for line in post.description}
         chain.removed.extend(_removed(e, msg) for e in diff.gone if e.key not in moved)
     chain.title, chain.key, chain.description = post.title, post.key, post.description
     chain.updated_at = msg.at
@@ -301,7 +210,7 @@ def _shares(chain: Chain, post: JielongPost) -> bool:
     keys = {e.key for e in chain.entries}
     if not keys or any(entry_key(t) in keys for t in post.entries):
         return True
-    return any(entry_key(_strip_number(line)) in keys for line in post.description)
+    return any(entry_key(strip_number(line)) in keys for line in post.description)
 
 
 def _restarts(chain: Chain, post: JielongPost, at: datetime) -> bool:

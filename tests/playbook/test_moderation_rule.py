@@ -2,77 +2,40 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from shequn.community.actions import audit, set_member_role
-from shequn.community.models import Account, AuditLog, Community, Group
+from shequn.community.actions import set_member_role
+from shequn.community.models import Account, Community, Group
 from shequn.connectors.base import ConnectorError
 from shequn.events import (
-    Action,
     Actor,
     Delete,
     MessageKind,
     MessagePosted,
     Mute,
-    Notify,
     Remove,
     Warn,
 )
 from shequn.playbook.engine import Engine
 from shequn.playbook.moderation.rule import DEFAULT_WARN, Moderation, ModerationConfig
-from shequn.playbook.moderation.undo import undo
 from shequn.playbook.state import StoreState
-from shequn.playbook.testing import feed
 from tests.playbook.conftest import PLATFORM, T0, MakeEngine, audit_rows, joined
+from tests.playbook.moderation_kit import (
+    AD,
+    Outcome,
+    ladder_rows,
+    moderation,
+    names,
+    run,
+    said,
+    second_group,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.store]
-
-Outcome = AuditLog.Outcome
-AD = "兼职刷单日赚300，加V：abc123"
-
-
-def said(
-    n: int,
-    who: str,
-    text: str,
-    group: str = "g1",
-    kind: MessageKind = MessageKind.TEXT,
-    seconds: int | None = None,
-) -> MessagePosted:
-    """Message ``m<n>`` of ``who``, ``n`` minutes (or ``seconds``) after T0."""
-    at = T0 + (timedelta(seconds=seconds) if seconds is not None else timedelta(minutes=n))
-    return MessagePosted(
-        platform=PLATFORM,
-        group=group,
-        group_name="测试群",
-        event_id=f"{group}-m{n}",
-        at=at,
-        actor=Actor(id=who, name=f"成员{who}"),
-        kind=kind,
-        text=text,
-    )
-
-
-def moderation(**config: Any) -> dict[str, Any]:
-    return {"moderation": {"enabled": True, **config}}
-
-
-def names(actions: list[Action]) -> list[str]:
-    return [type(a).__name__ for a in actions]
-
-
-def run(engine: Engine, *events: Any) -> list[Action]:
-    return asyncio.run(feed(engine, *events))
-
-
-def ladder_rows(community: Community) -> list[AuditLog]:
-    return [r for r in audit_rows(community) if r.action in ("Warn", "Mute", "Remove")]
-
 
 # --- config and the rule alone ----------------------------------------------------------
 
@@ -268,16 +231,6 @@ def test_flood(make_engine: MakeEngine, community: Community) -> None:
 # --- across the community's groups -------------------------------------------------------
 
 
-def second_group(community: Community, **config: Any) -> Group:
-    return Group.objects.create(
-        community=community,
-        platform=PLATFORM,
-        external_id="g2",
-        name="二群",
-        settings=moderation(**config),
-    )
-
-
 def test_same_text_across_groups(make_engine: MakeEngine, community: Community) -> None:
     engine, _memory = make_engine(moderation())
     second_group(community)
@@ -317,68 +270,6 @@ def test_blacklist_can_be_switched_off(make_engine: MakeEngine, community: Commu
     second_group(community, blacklist=False)
     run(engine, said(1, "spam", AD))
     assert run(engine, joined(2, "spam", group="g2")) == []
-
-
-# --- undo ---------------------------------------------------------------------------------
-
-
-def test_undo_withdraws_strikes_and_lifts_the_blacklist(
-    make_engine: MakeEngine, community: Community
-) -> None:
-    engine, _memory = make_engine(moderation())
-    second_group(community)
-    run(engine, said(1, "u1", AD), said(2, "u1", AD + "!"), said(3, "u1", AD + "?"))
-    state = StoreState(Group.objects.get(external_id="g1"))
-    assert state.strikes("moderation", "u1") == 3
-    assert state.blacklisted("moderation", "u1")
-    for row in ladder_rows(community):
-        step = undo(row, by="operator:admin")
-        assert step is not None
-        audit(
-            community, step.label, rule="operator:admin", group=row.group, target=row.target,
-            details=step.details(),
-        )  # fmt: skip
-    assert state.strikes("moderation", "u1") == 0
-    assert not state.blacklisted("moderation", "u1")
-    assert run(engine, joined(4, "u1", group="g2")) == []
-    # The next ad starts the ladder again.
-    assert names(run(engine, said(5, "u1", AD + "。"))) == ["Delete", "Warn"]
-
-
-def test_undo_of_each_step(make_engine: MakeEngine, community: Community) -> None:
-    engine, _memory = make_engine(moderation())
-    run(engine, said(1, "u1", AD), said(2, "u1", AD + "!"), said(3, "u1", AD + "?"))
-    by_action = {r.action: r for r in audit_rows(community)}
-    warn = undo(by_action["Warn"])
-    assert warn is not None and warn.action is None and warn.label == "withdraw"
-    mute = undo(by_action["Mute"], by="operator:admin")
-    assert mute is not None and mute.label == "unmute"
-    assert mute.action == Mute(
-        platform=PLATFORM, group="g1", rule="operator:admin",
-        reason=f"undo of audit entry #{by_action['Mute'].pk} (Mute)",
-        member=Actor(id="u1", name="成员u1"), duration=timedelta(0),
-    )  # fmt: skip
-    remove = undo(by_action["Remove"])
-    assert remove is not None and remove.label == "readmit"
-    assert isinstance(remove.action, Notify) and "成员u1" in remove.action.text
-    assert remove.details() == {"undoes": by_action["Remove"].pk, "undo": "readmit"}
-    assert undo(by_action["Delete"]) is None  # a deleted message cannot come back
-
-
-def test_undo_of_dry_run_and_failed_entries() -> None:
-    class Entry:
-        pk = 7
-        action = "Mute"
-        outcome = "dry_run"
-        target = "u1"
-        details = {"action": {"platform": "p", "group": "g", "member": {"id": "u1", "name": ""}}}
-
-    dry = undo(Entry())
-    assert dry is not None and dry.action is None and dry.undoes == 7
-    Entry.outcome = "failed"
-    assert undo(Entry()) is None
-    Entry.outcome, Entry.details = "performed", {}
-    assert undo(Entry()) is None  # nothing to know the member and group from
 
 
 def test_warn_template_with_a_broken_field_is_used_as_written() -> None:
