@@ -22,7 +22,7 @@ from shequn.events import (
     ReactionAdded,
     Remove,
 )
-from shequn.playbook.rules import GroupState, RuleConfig
+from shequn.playbook.rules import GroupState
 from shequn.playbook.runner import Runner
 from tests.connectors.synapse import Synapse, User
 
@@ -30,6 +30,7 @@ nio = pytest.importorskip("nio", reason="matrix-nio is not installed (pip instal
 
 from shequn.connectors.matrix import MatrixConnector  # noqa: E402
 from shequn.connectors.matrix.settings import MatrixSettings  # noqa: E402
+from tests.playbook.rule_kit import KitRule  # noqa: E402
 
 TOKEN_ENV = "SHEQUN_TEST_MATRIX_TOKEN"
 
@@ -199,29 +200,10 @@ def summary(event: Event) -> tuple[Any, ...]:
 # --- the engine and ``shequn run`` against Synapse ---------------------------------
 
 
-class Boom:
-    """A rule that raises on every event."""
-
-    name: ClassVar[str] = "boom"
-    Config: ClassVar[type[RuleConfig]] = RuleConfig
-    greets: ClassVar[bool] = False
-
-    def __init__(self, config: RuleConfig) -> None:
-        self.config = config
-
-    def __call__(self, event: Event, state: GroupState) -> list[Action]:
-        raise RuntimeError("boom")
-
-
-class ExpelAds:
+class ExpelAds(KitRule):
     """Removes whoever posts 广告 (advertising) — a platform may refuse: an admin posted it."""
 
     name: ClassVar[str] = "expel_ads"
-    Config: ClassVar[type[RuleConfig]] = RuleConfig
-    greets: ClassVar[bool] = False
-
-    def __init__(self, config: RuleConfig) -> None:
-        self.config = config
 
     def __call__(self, event: Event, state: GroupState) -> list[Action]:
         if not isinstance(event, MessagePosted) or "广告" not in event.text or not event.actor:

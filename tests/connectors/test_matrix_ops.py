@@ -33,7 +33,6 @@ from shequn.playbook.models import Job  # noqa: E402
 from shequn.playbook.scheduler import run_due  # noqa: E402
 from shequn.playbook.welcome import Welcome  # noqa: E402
 from tests.connectors.matrix_kit import (  # noqa: E402
-    Boom,
     ExpelAds,
     add_group,
     bot_texts,
@@ -48,6 +47,7 @@ from tests.connectors.matrix_kit import (  # noqa: E402
     until,
     while_running,
 )
+from tests.playbook.rule_kit import Boom  # noqa: E402
 
 PASSWORD_ENV = "SHEQUN_TEST_MATRIX_PASSWORD"
 STORE = [pytest.mark.store, pytest.mark.django_db(transaction=True)]

@@ -12,39 +12,21 @@ from shequn.community.models import AuditLog, Community, Membership
 from shequn.connectors.base import ConnectorError
 from shequn.events import Action, Event, MemberJoined, Mute, Notify, Send
 from shequn.playbook.engine import Engine
-from shequn.playbook.rules import GroupState, RuleConfig
+from shequn.playbook.rules import GroupState
 from shequn.playbook.testing import feed
 from shequn.playbook.welcome import Welcome
 from tests.playbook.conftest import MakeEngine, audit_rows, joined
+from tests.playbook.rule_kit import Boom, KitRule
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.store]
 
 Outcome = AuditLog.Outcome
 
 
-class Boom:
-    """A rule that always raises."""
-
-    name: ClassVar[str] = "boom"
-    Config: ClassVar[type[RuleConfig]] = RuleConfig
-    greets: ClassVar[bool] = False
-
-    def __init__(self, config: RuleConfig) -> None:
-        self.config = config
-
-    def __call__(self, event: Event, state: GroupState) -> list[Action]:
-        raise RuntimeError("boom")
-
-
-class Silence:
+class Silence(KitRule):
     """Mutes every newcomer for an hour (a platform may not be able to)."""
 
     name: ClassVar[str] = "silence"
-    Config: ClassVar[type[RuleConfig]] = RuleConfig
-    greets: ClassVar[bool] = False
-
-    def __init__(self, config: RuleConfig) -> None:
-        self.config = config
 
     def __call__(self, event: Event, state: GroupState) -> list[Action]:
         if not isinstance(event, MemberJoined):

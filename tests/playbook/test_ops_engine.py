@@ -10,9 +10,10 @@ import pytest
 from shequn.community.models import AuditLog, Community
 from shequn.connectors.base import ConnectorError
 from shequn.events import Action, Event, MemberJoined, Notify, Remove
-from shequn.playbook.rules import GroupState, RuleConfig
+from shequn.playbook.rules import GroupState
 from shequn.playbook.testing import feed
 from tests.playbook.conftest import MakeEngine, audit_rows, joined
+from tests.playbook.rule_kit import KitRule
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.store]
 
@@ -20,15 +21,10 @@ Outcome = AuditLog.Outcome
 ON: dict[str, Any] = {"enabled": True}
 
 
-class Expel:
+class Expel(KitRule):
     """Removes every newcomer (a platform may refuse: the newcomer is an admin)."""
 
     name: ClassVar[str] = "expel"
-    Config: ClassVar[type[RuleConfig]] = RuleConfig
-    greets: ClassVar[bool] = False
-
-    def __init__(self, config: RuleConfig) -> None:
-        self.config = config
 
     def __call__(self, event: Event, state: GroupState) -> list[Action]:
         if not isinstance(event, MemberJoined):

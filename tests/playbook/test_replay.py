@@ -24,7 +24,7 @@ from shequn.playbook.rules import RuleType
 from shequn.playbook.testing import feed
 from shequn.playbook.welcome import Welcome
 from tests.playbook.conftest import PLATFORM, T0, joined, left
-from tests.playbook.test_engine import Boom
+from tests.playbook.rule_kit import Boom
 from tests.playbook.test_memory_state import said
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.store]
