@@ -123,13 +123,13 @@ def table(found: GroupActivities, jielong: bool) -> list[list[str]]:
 
 def write_csv(path: Path, rows: list[list[str]]) -> None:
     """Write ``rows`` whole or not at all (UTF-8 with BOM, so spreadsheets read Chinese)."""
-    from shequn.playbook.jielong import csv_safe
+    from shequn.spreadsheet import safe_cell
 
     target = path.resolve()
     handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8-sig", newline="") as out:
-            csv.writer(out).writerows([csv_safe(c) for c in row] for row in rows)
+            csv.writer(out).writerows([safe_cell(c) for c in row] for row in rows)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

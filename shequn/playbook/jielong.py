@@ -317,8 +317,3 @@ def export_rows(chain: Chain, zone: ZoneInfo | str) -> list[tuple[int, str, str,
         (n, e.text, e.added_by_name, e.added_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
         for n, e in enumerate(chain.entries, 1)
     ]
-
-
-def csv_safe(cell: str) -> str:
-    """A cell a spreadsheet will not run as a formula (``=``, ``+``, ``-``, ``@`` lead)."""
-    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell

@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404
 from shequn.community.actions import record_archive_export
 from shequn.community.models import Community
 from shequn.community.permissions import can, visible_communities
+from shequn.spreadsheet import safe_cell
 from shequn.web.member_queries import MemberFilters, current_groups, member_list, parse_filters
 
 HEADER = [
@@ -36,12 +37,6 @@ HEADER = [
     "offers",
     "groups",
 ]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: str) -> str:
-    """A text cell a spreadsheet will not evaluate as a formula."""
-    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def filters_used(filters: MemberFilters) -> dict[str, Any]:
@@ -58,15 +53,15 @@ def archive_rows(community: Community, filters: MemberFilters) -> Iterator[list[
     for person in member_list(community, filters):
         yield [
             person.number,
-            _cell(person.display_name),
+            safe_cell(person.display_name),
             person.tier,
-            _cell(person.city),
-            _cell(person.industry),
-            _cell("、".join(t.name for t in person.tags.all())),
-            _cell(person.intro),
-            _cell(person.needs),
-            _cell(person.offers),
-            _cell("、".join(g.name for g in current_groups(person))),
+            safe_cell(person.city),
+            safe_cell(person.industry),
+            safe_cell("、".join(t.name for t in person.tags.all())),
+            safe_cell(person.intro),
+            safe_cell(person.needs),
+            safe_cell(person.offers),
+            safe_cell("、".join(g.name for g in current_groups(person))),
         ]
 
 

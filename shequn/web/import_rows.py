@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from shequn.community.models import Account, Community, Person, Tier
+from shequn.spreadsheet import FORMULA_START
 from shequn.web.edit import MAX_TAGS, MAX_TEXT, TAG_LENGTH, split_tags
-from shequn.web.export import FORMULA_START
 
 MAX_ROWS = 5000
 KEYS = ("number", "platform", "account")

@@ -13,11 +13,11 @@ from shequn.playbook.jielong import (
     Chain,
     ChainMessage,
     JielongTracker,
-    csv_safe,
     export_rows,
     find_chains,
 )
 from shequn.playbook.jielong_post import parse_post
+from shequn.spreadsheet import safe_cell
 
 T0 = datetime(2026, 3, 6, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 _ids = count(1)
@@ -285,11 +285,11 @@ def test_export_rows_in_the_community_zone() -> None:
 
 
 def test_csv_cells_cannot_become_formulas() -> None:
-    assert csv_safe('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
-    assert csv_safe("+1") == "'+1"
-    assert csv_safe("@张三") == "'@张三"
-    assert csv_safe("张三 +1") == "张三 +1"
-    assert csv_safe("") == ""
+    assert safe_cell('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+    assert safe_cell("+1") == "'+1"
+    assert safe_cell("@张三") == "'@张三"
+    assert safe_cell("张三 +1") == "张三 +1"
+    assert safe_cell("") == ""
 
 
 def test_a_neighbour_replacing_a_line_is_not_an_edit() -> None:
