@@ -34,6 +34,7 @@ from shequn.playbook.models import Greeting
 from shequn.playbook.moderation.rule import Moderation
 from shequn.playbook.rules import GroupState, Rule, RuleType, configure
 from shequn.playbook.state import StoreState
+from shequn.playbook.store_actions import StoreHandler, handler_for
 from shequn.playbook.welcome import Welcome
 
 log = logging.getLogger(__name__)
@@ -174,6 +175,9 @@ class Engine:
         if item.dry_run:
             await sync_to_async(self.record)(group, item, Outcome.DRY_RUN)
             return []
+        in_store = handler_for(item.action) if self.store else None
+        if in_store is not None:
+            return await sync_to_async(self._carry_out_in_store)(group, item, in_store)
         connector = self.connectors.get(group.platform)
         try:
             if connector is None:
@@ -192,6 +196,20 @@ class Engine:
                 return await self._notify_instead(group, item, connector, exc)
             return []
         await sync_to_async(self.record)(group, item, Outcome.PERFORMED)
+        return [item.action]
+
+    def _carry_out_in_store(
+        self, group: Group, item: Planned, handler: StoreHandler
+    ) -> list[Action]:
+        """Perform an archive edit in the store (sync, DB); audited as performed or failed."""
+        try:
+            with transaction.atomic():
+                handler(group, item.action)
+        except Exception as exc:
+            log.warning("%s of rule %s failed: %s", action_name(item.action), item.rule, exc)
+            self.record(group, item, Outcome.FAILED, exc)
+            return []
+        self.record(group, item, Outcome.PERFORMED, via="store")
         return [item.action]
 
     async def _notify_instead(
