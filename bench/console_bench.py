@@ -193,6 +193,7 @@ def pages(repeat: int) -> None:
     members = f"/communities/{community.pk}/members/"
     filtered = f"{members}?group={group.pk}&silent={SILENT_DAYS}"
     results: dict[str, Any] = {
+        "load_before": os.getloadavg()[0],  # the machine is shared: say how busy it was
         "messages": Message.objects.filter(group=group).count(),
         "groups": Group.objects.filter(community=community).count(),
         "persons": community.persons.count(),
@@ -208,6 +209,7 @@ def pages(repeat: int) -> None:
     results["members all"] = measure_page(client, plain, max(repeat // 4, 3))
     query = {"group": str(group.pk), "silent": str(SILENT_DAYS)}
     results["filtered count"] = member_list(community, parse_filters(query)).count()
+    results["load_after"] = os.getloadavg()[0]
     print(json.dumps(results))
 
 
@@ -248,7 +250,9 @@ TARGETS = {
 def table(store: str, r: dict[str, Any]) -> str:
     lines = [
         f"{store}: {r['messages']:,} messages in the big group, {r['groups']} groups, "
-        f"{r['persons']:,} members; filtered list has {r['filtered count']:,} rows",
+        f"{r['persons']:,} members; filtered list has {r['filtered count']:,} rows; "
+        f"load average {r.get('load_before', 0):.1f} before, {r.get('load_after', 0):.1f} after "
+        f"({os.cpu_count()} cores)",
         "| page | first load | samples | p50 | p95 | max | target p95 | |",
         "|---|---|---|---|---|---|---|---|",
     ]

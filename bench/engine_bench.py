@@ -12,6 +12,7 @@
     join until the bot's greeting reaches another member's client, over 50 joins.
 
     python bench/engine_bench.py [--events N] [--rates R1,R2] [--joins 50] [--skip-synapse]
+                                 [--sqlite-page-size 4096]
 """
 
 from __future__ import annotations
@@ -151,12 +152,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def report(label: str, n: int, seconds: float, latencies: list[float], performed: int) -> None:
+def report(
+    label: str, n: int, seconds: float, latencies: list[float], performed: int, cpu: float
+) -> None:
+    """One line of figures; ``cpu``: this process's CPU seconds (both threads), steadier
+    than wall time on a shared machine."""
     p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
     print(
         f"{label:<34} {n:>8,} events {seconds:7.1f} s {n / seconds:>8,.0f} events/s   "
         f"latency p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  max {max(latencies) * 1000:7.1f} ms   "
-        f"{performed:,} greetings",
+        f"{performed:,} greetings   {n / cpu:>7,.0f} events per CPU-second  "
+        f"(load {os.getloadavg()[0]:.1f})",
         flush=True,
     )
 
@@ -171,13 +177,18 @@ def no_homeserver(n: int, rates: list[float], paced: int, url: str | None) -> No
     prepare_store()
     print(f"(a) store: {connection.vendor}; {GROUPS} groups, {MEMBERS:,} members", flush=True)
     first = stream(n, "a")
+    cpu = time.process_time()
     seconds, latencies, performed = asyncio.run(pump(first, None))
-    report("as fast as it goes", len(first), seconds, latencies, performed)
+    cpu = time.process_time() - cpu
+    report("as fast as it goes", len(first), seconds, latencies, performed, cpu)
     for index, rate in enumerate(rates):
         actions.save_cursor("bench", "bench", None)  # a fresh source: its stream starts at 0
         more = stream(paced, f"r{index}")  # new event ids, same members: no more greetings
+        cpu = time.process_time()
         seconds, latencies, performed = asyncio.run(pump(more, rate))
-        report(f"offered at {rate:,.0f} events/s", len(more), seconds, latencies, performed)
+        cpu = time.process_time() - cpu
+        label = f"offered at {rate:,.0f} events/s"
+        report(label, len(more), seconds, latencies, performed, cpu)
 
 
 # --- (b) with Synapse -----------------------------------------------------------------
@@ -276,9 +287,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--paced-events", type=int, default=50_000, help="message events per rate")
     p.add_argument("--joins", type=int, default=50, help="joins in (b)")
     p.add_argument("--database-url", default=None, help="(a) on this store instead of SQLite")
+    p.add_argument("--sqlite-page-size", default=None, help="SHEQUN_SQLITE_PAGE_SIZE for (a)")
     p.add_argument("--skip-synapse", action="store_true", help="only (a)")
     args = p.parse_args(argv)
     rates = [float(r) for r in args.rates.split(",") if r.strip()]
+    if args.sqlite_page_size:
+        os.environ["SHEQUN_SQLITE_PAGE_SIZE"] = args.sqlite_page_size
     no_homeserver(args.events, rates, min(args.paced_events, args.events), args.database_url)
     if not args.skip_synapse:
         with_synapse(args.joins)

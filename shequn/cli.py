@@ -116,6 +116,20 @@ def cmd_activities(args: argparse.Namespace) -> int:
     return run_activities(args)
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    _django()
+    from shequn.analytics.digest_command import run_digest
+
+    return run_digest(args)
+
+
+def cmd_eliminate(args: argparse.Namespace) -> int:
+    _django()
+    from shequn.playbook.elimination_command import run_eliminate
+
+    return run_eliminate(args)
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _django()
     from django.core.management import execute_from_command_line
@@ -137,6 +151,8 @@ def parser() -> argparse.ArgumentParser:
         "run": (cmd_run, "run the live engine: connectors and the job scheduler"),
         "replay": (cmd_replay, "what a group's rules would have done over its stored history"),
         "activities": (cmd_activities, "check-ins (打卡) and 接龙 chains in a group's history"),
+        "digest": (cmd_digest, "a group's daily digest (每日精华) for one day"),
+        "eliminate": (cmd_eliminate, "a group's elimination sweep (动态淘汰), or --dry-run"),
         "manage": (cmd_manage, "run a Django management command"),
     }
     subs = {}
@@ -162,6 +178,12 @@ def parser() -> argparse.ArgumentParser:
     from shequn.playbook.activities_command import add_activities_arguments
 
     add_activities_arguments(subs["activities"])
+    from shequn.analytics.digest_command import add_digest_arguments
+
+    add_digest_arguments(subs["digest"])
+    from shequn.playbook.elimination_command import add_eliminate_arguments
+
+    add_eliminate_arguments(subs["eliminate"])
     return p
 
 

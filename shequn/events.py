@@ -246,18 +246,96 @@ class AddTag(Action):
     tag: str
 
 
+# --- admission (shequn.playbook.admission): store actions, carried out by the store ---
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueueAdmission(Action):
+    """Open or update ``member``'s admission request in the group (门槛 queue).
+
+    ``status``: pending, waitlisted or approved; ``path``: the steps passed so
+    far (``referral+questions``); ``inviter`` the referring member, ``code`` the
+    invite code presented (its use is counted).
+    """
+
+    member: Actor
+    status: str
+    path: str = ""
+    inviter: Actor | None = None
+    code: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordAnswer(Action):
+    """Save ``member``'s answer to entry question number ``index`` (0-based) on their request."""
+
+    member: Actor
+    index: int
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Admit(Action):
+    """``member`` is admitted by ``path``: close their request, store the path on their stay."""
+
+    member: Actor
+    path: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MarkEssence(Action):
+    """Keep ``message_id`` as essence (精华) of the group; ``how``: command, reaction, console."""
+
+    message_id: str
+    marked_by: Actor | None = None
+    how: str = "command"
+
+
+# --- entry ritual (shequn.playbook.ritual): store actions, carried out by the store ---
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FillArchive(Action):
+    """Fill ``member``'s archive entry: ``fields`` as (name, value) pairs.
+
+    Names: intro, needs, offers, city, industry. The store fills only fields
+    that are still empty: what an operator (or an earlier introduction) wrote stays.
+    """
+
+    member: Actor
+    fields: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Schedule(Action):
+    """Enqueue a job of ``kind`` about ``member``, due at ``due_at`` (a rule's deadline).
+
+    ``payload``: (name, value) pairs handed to the job. Rules have no clock and
+    write nothing: the store enqueues it when the engine performs this action.
+    """
+
+    kind: str
+    due_at: datetime
+    member: Actor
+    payload: tuple[tuple[str, str], ...] = ()
+
+
 __all__ = [
     "MEMBERSHIP_EVENTS",
     "Action",
     "Actor",
     "AddTag",
+    "Admit",
     "Award",
     "Delete",
     "Event",
+    "FillArchive",
     "GroupCreated",
     "GroupRenamed",
     "JoinHow",
     "LeaveHow",
+    "MarkEssence",
     "MemberJoined",
     "MemberLeft",
     "MemberRenamed",
@@ -267,9 +345,12 @@ __all__ = [
     "MessagePosted",
     "Mute",
     "Notify",
+    "QueueAdmission",
     "ReactionAdded",
+    "RecordAnswer",
     "Remove",
     "Reply",
+    "Schedule",
     "Send",
     "SetTier",
     "Warn",

@@ -4,7 +4,8 @@
 stretch, the demo generator) and writes them in one transaction, chunk by
 chunk so memory stays flat. It is idempotent (messages are unique per group
 and platform id; joins and leaves per event id) and all-or-nothing: an error
-anywhere leaves the store as it was before the call.
+anywhere leaves the store as it was before the call. ``LiveIngest`` is the
+same door for the live engine, which stores events one at a time.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import orjson
 from django.db import transaction
 from django.utils import timezone
 
-from shequn.chat.bulk import writer
+from shequn.chat.bulk import Row, writer
 from shequn.chat.models import ImportBatch, Message, Reaction
 from shequn.community.directory import AccountSpec, Directory
 from shequn.community.membership import apply_join, apply_leave, apply_rename
@@ -93,6 +94,55 @@ def ingest(
         stats.groups_created = directory.created_groups - groups
         stats.accounts_created = directory.created_accounts - accounts
     return stats
+
+
+class LiveIngest:
+    """Stores a live connector's events one at a time, holding message rows until asked.
+
+    The live engine stores each event before its rules run, one event after
+    another. Through ``ingest`` that is a savepoint, a writer and an INSERT per
+    event. Here a message from a known sender in a known group (almost all of
+    them) is checked and turned into a row at once, but the rows are written
+    together at ``flush``: the caller flushes before anything reads the store
+    and before it commits. Any other event (a join, a new sender or group)
+    flushes first, then goes through ``ingest`` with the same directory.
+
+    After an error other than IngestError, or a rollback, the caller must drop
+    this object: its directory and rows no longer match the store. So too when
+    ``stale`` is set (an event refused by ``ingest`` may have left the directory
+    ahead of the store; nothing was held back then).
+    """
+
+    def __init__(self, community: Community, directory: Directory | None = None) -> None:
+        self.community = community
+        self.directory = directory if directory is not None else Directory(community)
+        self.run = _Run(self.directory, IngestStats(), None, inline=True)
+        self.pending: list[Row] = []
+        self.stale = False
+
+    def add(self, event: Event) -> None:
+        """Store ``event`` (its row may wait for ``flush``); IngestError stores nothing of it."""
+        if type(event) is MessagePosted:
+            group = self.directory.groups.get((event.platform, event.group))
+            # Raises IngestError for a bad event before anything is remembered.
+            if group is not None and not _scan([event], 0, self.directory.accounts):
+                self.pending.append(self.run._row(group.pk, event))
+                return
+        self.flush()
+        try:
+            ingest([event], self.community, directory=self.directory)
+        except IngestError:
+            self.stale = True
+            raise
+
+    def flush(self) -> None:
+        """Write the stays and message rows held so far (in the caller's transaction)."""
+        directory = self.directory
+        if directory.fresh or directory.dirty:
+            directory.flush()
+        if self.pending:
+            rows, self.pending = self.pending, []
+            self.run.writer.write(rows)
 
 
 def _chunks(events: Iterable[Event], size: int) -> Iterator[list[Event]]:

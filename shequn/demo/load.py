@@ -13,7 +13,7 @@ from shequn.chat.ingest import ingest
 from shequn.community import actions
 from shequn.community.models import Account, Community, Group
 from shequn.demo.generator import Demo, build
-from shequn.demo.world import PLATFORM, ZONE, Persona
+from shequn.demo.world import PLATFORM, ZONE, Persona, shown
 
 COMMUNITY = "星河创业者社群"
 RULE = "demo"
@@ -85,5 +85,5 @@ def ties(demo: Demo, community: Community) -> None:
         for a in Account.objects.filter(community=community).select_related("person")
     }
     for tie in demo.ties:
-        at = datetime.combine(tie.on, time(20), ZONE)
+        at = datetime.combine(shown(tie.on), time(20), ZONE)
         actions.add_link(persons[tie.a.key], persons[tie.b.key], tie.dimension, RULE, at)

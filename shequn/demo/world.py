@@ -16,7 +16,7 @@ from shequn.demo import corpus
 SEED = 20261120
 ZONE = ZoneInfo("Asia/Shanghai")
 START = date(2026, 7, 1)
-END = date(2026, 11, 20)  # history stops before this day (community time)
+END = date(2026, 11, 20)  # the story stops before this day (community time)
 PLATFORM = "wechat"
 
 
@@ -52,9 +52,29 @@ class GroupPlan:
     ended: date | None = None
 
 
+def days_behind(today: date | None = None) -> timedelta:
+    """How far the story is moved forward so that it ends the day before ``today``.
+
+    The story is written for fixed dates, but a demo whose groups all fell silent
+    weeks ago would be diagnosed as dying. Nothing in it depends on the weekday or
+    the calendar, so moving every moment by the same days changes nothing else.
+    """
+    today = today or datetime.now(ZONE).date()
+    return timedelta(days=max((today - END).days, 0))
+
+
+#: Fixed for the whole process, so that one load is one consistent history.
+SHIFT = days_behind()
+
+
+def shown(day: date) -> date:
+    """The day a day of the story falls on in the loaded demo."""
+    return day + SHIFT
+
+
 def local(day: date, seconds: int) -> datetime:
-    """A moment ``seconds`` after local midnight of ``day``, as aware UTC."""
-    midnight = datetime.combine(day, time(0), ZONE)
+    """A moment ``seconds`` after local midnight of the story's ``day`` (as shown), as aware UTC."""
+    midnight = datetime.combine(shown(day), time(0), ZONE)
     return (midnight + timedelta(seconds=seconds)).astimezone(UTC)
 
 

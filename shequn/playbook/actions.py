@@ -8,13 +8,19 @@ handled, a job is claimed by exactly one worker) are kept in one place.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from importlib import import_module
 from typing import Any
 
+from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from pydantic import ValidationError
 
+from shequn.community.actions import audit
 from shequn.community.models import Group
 from shequn.playbook.models import ConnectorState, Job
+from shequn.playbook.rules import RuleConfig, RuleType
 
 State = Job.State
 
@@ -128,3 +134,76 @@ def reclaim_stale(now: datetime, lease: timedelta = LEASE) -> list[int]:
         if row.update(**changes) == 1:
             taken.append(pk)
     return taken
+
+
+def set_rule_settings(
+    group: Group, rule: RuleType, config: RuleConfig, *, user: User | None, by: str
+) -> list[str]:
+    """Store ``config`` as ``rule``'s section of the group's settings; the fields that changed.
+
+    Only that section is written: the group row is locked and read afresh, so a
+    change made meanwhile to another section (another rule, the connector) is
+    kept. The audit entry holds the settings before (defaults filled in, as the
+    rule ran with them) and after; nothing is written or audited when they are
+    the same.
+    """
+    if not isinstance(config, rule.Config):
+        raise TypeError(f"{rule.name}: expected a {rule.Config.__name__}")
+    after = config.model_dump(mode="json")
+    with transaction.atomic():
+        locked = Group.objects.select_for_update().get(pk=group.pk)
+        settings = dict(locked.settings or {})
+        before = _effective(rule, settings.get(rule.name))
+        changed = sorted(k for k in after.keys() | before.keys() if before.get(k) != after.get(k))
+        if not changed:
+            return []
+        settings[rule.name] = after
+        Group.objects.filter(pk=group.pk).update(settings=settings)
+        group.settings = settings
+        reason = "; ".join(
+            f"{k}: {_short(before.get(k))} → {_short(after.get(k))}" for k in changed
+        )
+        audit(
+            group.community, "rule.settings", user=user, group=group, target=rule.name,
+            reason=f"{rule.name}: {reason}",
+            details={"rule": rule.name, "by": by, "before": before, "after": after},
+        )  # fmt: skip
+        start_schedule(group, rule.name, config)
+    return changed
+
+
+#: Rules that act on a schedule (a daily sweep, a daily digest) rather than on events:
+#: what plans their next job once their settings are saved, as dotted paths imported on
+#: first use (the modules import this one). Without it, switching such a rule on in the
+#: console would do nothing until someone started the first job by hand.
+ON_SAVE: dict[str, str] = {
+    "elimination": "shequn.playbook.elimination_actions.settings_saved",
+    "essence": "shequn.playbook.essence_jobs.settings_saved",
+}
+
+
+def start_schedule(group: Group, rule: str, config: RuleConfig) -> None:
+    """Plan the first scheduled job of ``rule`` in ``group`` when its settings ask for one."""
+    path = ON_SAVE.get(rule)
+    if path is None:
+        return
+    module, _, name = path.rpartition(".")
+    getattr(import_module(module), name)(group, config, timezone.now())
+
+
+def _short(value: object, limit: int = 60) -> str:
+    """A value for an audit reason: its repr, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _effective(rule: RuleType, section: Any) -> dict[str, Any]:
+    """A stored section as the rule runs with it (defaults filled in); as stored if invalid."""
+    if section is None:
+        section = {}  # never saved: the rule runs with its defaults
+    if not isinstance(section, dict):
+        return {}
+    try:
+        return rule.Config.model_validate(section).model_dump(mode="json")
+    except ValidationError:
+        return dict(section)

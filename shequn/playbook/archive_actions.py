@@ -7,9 +7,11 @@ too, with the rule as the author).
 
 from __future__ import annotations
 
+from typing import Any
+
 from shequn.community.actions import update_person
 from shequn.community.models import Account, Group, Person, Tier
-from shequn.events import Action, Actor, AddTag, SetTier
+from shequn.events import Action, Actor, AddTag, FillArchive, SetTier
 
 
 class ArchiveActionError(ValueError):
@@ -45,3 +47,30 @@ def add_tag(group: Group, action: Action) -> None:
     person = person_of(group, action.member)
     tags = sorted(set(person.tags.values_list("name", flat=True)) | {tag})
     update_person(person, by=action.rule, tags=tags)
+
+
+#: The archive fields FillArchive may fill, with their longest value.
+FILLABLE = {"intro": 4000, "needs": 4000, "offers": 4000, "city": 64, "industry": 64}
+
+
+def fill_archive(group: Group, action: Action) -> None:
+    """Fill the member's empty archive fields from ``action.fields``.
+
+    What is already there is kept, whoever wrote it (an operator, an import, an
+    earlier introduction): a rule only fills gaps, it never overwrites. An
+    unknown field name is refused before anything is written.
+    """
+    assert isinstance(action, FillArchive)
+    unknown = sorted({name for name, _ in action.fields} - FILLABLE.keys())
+    if unknown:
+        raise ArchiveActionError(
+            f"cannot fill {', '.join(unknown)}; fillable: {', '.join(FILLABLE)}"
+        )
+    person = person_of(group, action.member)
+    changes: dict[str, Any] = {}
+    for name, value in action.fields:
+        text = value.strip()[: FILLABLE[name]]
+        if text and not getattr(person, name) and name not in changes:
+            changes[name] = text
+    if changes:
+        update_person(person, by=action.rule, **changes)

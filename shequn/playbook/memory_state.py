@@ -31,17 +31,23 @@ from typing import Any, Protocol
 
 from shequn.events import (
     Action,
+    Actor,
     Event,
     MemberJoined,
     MemberLeft,
     MemberRenamed,
     MessagePosted,
+    Reply,
 )
+from shequn.playbook.admission_memory import AdmissionMemory
+from shequn.playbook.admission_view import AdmissionView
 
 #: The actions that count as a strike (as StoreState counts them), and the outcomes that count.
 STRIKES = frozenset({"Warn", "Mute", "Remove"})
 DECIDED = frozenset({"performed", "dry_run"})
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: The zone of a community when the replay names none (the product's default).
+DEFAULT_ZONE = "Asia/Shanghai"
 MICROSECOND = timedelta(microseconds=1)
 
 
@@ -96,6 +102,9 @@ class MemoryState:
         settings: Mapping[str, Any],
         roles: Mapping[str, str] | None = None,
         elsewhere: Elsewhere | None = None,
+        numbers: Mapping[str, int] | None = None,
+        time_zone: str = DEFAULT_ZONE,
+        codes: Mapping[str, str] | None = None,
     ) -> None:
         self._name = name
         self._kind = kind
@@ -112,6 +121,12 @@ class MemoryState:
         self._strikes: Counter[tuple[str, str]] = Counter()
         self._removed: set[tuple[str, str]] = set()
         self.clock = EPOCH  # the time of the latest event observed
+        # entry ritual and chat windows: archive numbers and the zone are given up front
+        self._numbers = dict(numbers or {})
+        self._zone = time_zone
+        self._last_message = ("", "", 0)  # the latest message: its id, author, time
+        self._replied: dict[tuple[str, str], array[int]] = {}  # (rule, author) → times
+        self.admissions = AdmissionMemory(codes)  # admission requests; invite codes given
 
     # --- GroupState --------------------------------------------------------------
 
@@ -194,6 +209,7 @@ class MemoryState:
             actor = event.actor
             if actor is not None:
                 self._spoke(actor.id, actor.name, event)
+                self._last_message = (event.event_id, actor.id, micros(event.at))
         elif isinstance(event, MemberJoined):
             self._joined(event)
         elif isinstance(event, MemberLeft):
@@ -205,6 +221,9 @@ class MemoryState:
         self, rule: str, action: Action, member_id: str, outcome: str, at: datetime, event_id: str
     ) -> None:
         """The engine carried out (``outcome``) ``action`` of ``rule`` concerning ``member_id``."""
+        self.admissions.apply(action, str(outcome))
+        if isinstance(action, Reply) and outcome in DECIDED:
+            self._reply(rule, action)
         if not member_id:
             return
         name = type(action).__name__
@@ -223,6 +242,52 @@ class MemoryState:
     def remembered(self, member_id: str) -> list[Remembered]:
         """What was done about ``member_id`` so far in this replay, oldest first."""
         return list(self._actions.get(member_id, ()))
+
+    # --- entry ritual and chat windows (shequn.playbook.ritual, shequn.playbook.windows) ---
+
+    def member_number(self, member_id: str) -> int | None:
+        """The archive number given up front (numbers are not events)."""
+        return self._numbers.get(member_id)
+
+    def time_zone(self) -> str:
+        """The community's time zone, given up front."""
+        return self._zone
+
+    def replied_to(self, rule: str, member_id: str, since: datetime, until: datetime) -> int:
+        """Replies of ``rule`` to the account's messages in the window, so far in the replay.
+
+        A reply is known by the message it answers when that is the latest
+        message observed (the one the rule was judging), as rules reply.
+        """
+        times = self._replied.get((rule, member_id))
+        if not times:
+            return 0
+        return bisect_right(times, micros(until)) - bisect_left(times, micros(since))
+
+    def _reply(self, rule: str, action: Reply) -> None:
+        message_id, author, at = self._last_message
+        if author and action.message_id == message_id:
+            self._replied.setdefault((rule, author), array("q")).append(at)
+
+    # --- admission (shequn.playbook.admission) ---------------------------------------
+
+    def admission(self, member_id: str) -> AdmissionView | None:
+        """The account's latest admission request, as the replay's actions left it."""
+        return self.admissions.view(member_id)
+
+    def admission_queue(self, status: str) -> tuple[Actor, ...]:
+        """Accounts whose latest request has ``status``, oldest request first."""
+        ids = self.admissions.queue(status)
+        return tuple(Actor(id=mid, name=self._accounts.get(mid, "")) for mid in ids)
+
+    def in_group(self, member_id: str) -> bool:
+        """Whether the account's latest stay is open."""
+        stays = self._stays.get(member_id)
+        return stays is not None and bool(stays) and not stays[-1].left
+
+    def invite_code_owner(self, code: str) -> str:
+        """The owner's name of invite code ``code`` among the codes given ("" if none)."""
+        return self.admissions.code_owner(code)
 
     # --- how ingest keeps stays (shequn.community.membership) ----------------------
 

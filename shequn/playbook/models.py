@@ -7,6 +7,7 @@ convention that text in the log has to match.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from shequn.community.models import Account, Group
@@ -74,3 +75,179 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.state})"
+
+
+class Column(models.Model):
+    """A scheduled column (栏目) of a group: a cron schedule in the community's zone,
+    a queue of prepared texts posted one per slot, optional host rotation, a reminder
+    before each slot and a summary after it (see ``shequn.playbook.columns``).
+
+    ``host_ids`` are Account ids in rotation order (a list, so the order is the
+    operator's); ``window_hours`` is how long after a post its summary waits and
+    how far engagement is counted.
+    """
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="columns")
+    name = models.CharField(max_length=100)
+    schedule = models.CharField(max_length=100)
+    enabled = models.BooleanField(default=True)
+    host_ids = models.JSONField(default=list, blank=True)
+    remind_minutes = models.PositiveIntegerField(default=30)
+    summary = models.BooleanField(default=True)
+    window_hours = models.PositiveSmallIntegerField(default=3)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "name"], name="column_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.schedule})"
+
+
+class ColumnItem(models.Model):
+    """One prepared text in a column's queue, taken in ``position`` order by a post."""
+
+    column = models.ForeignKey(Column, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    text = models.TextField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["column", "used_at", "position"], name="column_item_next")]
+
+    def __str__(self) -> str:
+        return f"{self.column_id}#{self.position}"
+
+
+class ColumnPost(models.Model):
+    """One slot of a column and what became of it.
+
+    A slot is planned (pending) before it is due, claimed by exactly one worker
+    with a conditional update (pending → posting), then posted, skipped (with the
+    reason in ``note``), failed, or cancelled (the schedule changed). The unique
+    (column, slot_at) pair keeps two planners from making the same slot twice.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        POSTING = "posting", "posting"
+        POSTED = "posted", "posted"
+        SKIPPED = "skipped", "skipped"
+        FAILED = "failed", "failed"
+        CANCELLED = "cancelled", "cancelled"
+
+    column = models.ForeignKey(Column, on_delete=models.CASCADE, related_name="posts")
+    slot_at = models.DateTimeField()
+    sequence = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    claimed_by = models.CharField(max_length=128, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    item = models.ForeignKey(
+        ColumnItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
+    )
+    host = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="hosted_posts"
+    )
+    text = models.TextField(blank=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=128, blank=True)
+    note = models.TextField(blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    summarised_at = models.DateTimeField(null=True, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["column", "slot_at"], name="column_post_slot")
+        ]
+        indexes = [models.Index(fields=["column", "status", "slot_at"], name="column_post_status")]
+
+    def __str__(self) -> str:
+        return f"{self.column_id} @ {self.slot_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class Essence(models.Model):
+    """A message of ``group`` kept as essence (精华): by a command, a reaction, the console,
+    or found in imported history.
+
+    The message is named by its platform id, as replies and reactions are, so a
+    mark may arrive before (or without) the message it names; one mark per message.
+    ``marked_by`` is the chat account that marked it, ``marked_by_user`` the console user.
+    """
+
+    class How(models.TextChoices):
+        COMMAND = "command", "command"
+        REACTION = "reaction", "reaction"
+        CONSOLE = "console", "console"
+        HISTORY = "history", "history"
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="essence")
+    message_external_id = models.CharField(max_length=128)
+    how = models.CharField(max_length=16, choices=How.choices)
+    marked_by = models.ForeignKey(
+        Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    marked_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    marked_at = models.DateTimeField()
+    event_id = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "message_external_id"], name="essence_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"essence {self.message_external_id} in {self.group}"
+
+
+class EliminationNotice(models.Model):
+    """A member told they fall under the group's elimination policy, and what came of it.
+
+    One open notice per member and group (a constraint). ``facts`` keeps the figures
+    behind the verdict (criterion, tier, threshold, days silent, check-ins);
+    ``removal`` is the audit entry of the removal, which the readmit undoes.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", "open"  # in its grace period
+        SPARED = "spared", "spared"  # checked in or no longer under the policy
+        APPEALED = "appealed", "appealed"  # replied; an operator was told
+        LEFT = "left", "left"  # left by themselves
+        REMOVED = "removed", "removed"
+        FAILED = "failed", "failed"  # the removal failed for good
+        READMITTED = "readmitted", "readmitted"
+        CANCELLED = "cancelled", "cancelled"  # the policy changed (dry run switched)
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="elimination_notices")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    member_name = models.CharField(max_length=255, blank=True)
+    criterion = models.CharField(max_length=16)
+    facts = models.JSONField(default=dict, blank=True)
+    noticed_at = models.DateTimeField()
+    deadline = models.DateTimeField()
+    dry_run = models.BooleanField(default=False)
+    delivered = models.BooleanField(default=False)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
+    attempts = models.PositiveIntegerField(default=0)
+    appeal_text = models.TextField(blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    removal = models.ForeignKey(
+        "community.AuditLog", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["group", "state"], name="elimination_group_state")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "account"],
+                condition=models.Q(state="open"),
+                name="elimination_one_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"elimination notice to {self.account_id} in {self.group_id} ({self.state})"

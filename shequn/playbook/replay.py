@@ -32,11 +32,13 @@ from shequn.community.models import Group, Membership
 from shequn.connectors.base import action_name
 from shequn.connectors.memory import MemoryConnector
 from shequn.events import Action, Actor, Event, MemberJoined, MemberLeft, MessagePosted
+from shequn.playbook.admission_store import invite_codes
 from shequn.playbook.engine import DEFAULT_RULES, Engine, Outcome, Planned
 from shequn.playbook.memory_state import MemoryState
 from shequn.playbook.replay_elsewhere import StoredElsewhere
 from shequn.playbook.replay_history import stored_events
 from shequn.playbook.rules import GroupState, RuleType, subject
+from shequn.playbook.state import archive_numbers
 
 EXAMPLES = 3  # kept per (rule, action)
 
@@ -135,6 +137,8 @@ class Recorder:
 
 class ReplayEngine(Engine):
     """The live engine over one group's history: memory for state, a recorder for outcomes."""
+
+    acts_in_store = False  # archive edits and jobs go to the recording connector
 
     def __init__(
         self, group: Group, memory: MemoryState, recorder: Recorder, rules: Sequence[RuleType]
@@ -237,8 +241,10 @@ def replay(
     """Run ``rules`` configured by ``settings`` over ``group``'s history; what they decided."""
     elsewhere = StoredElsewhere(group)
     memory = MemoryState(
-        group.name, group.kind, settings, roles=stored_roles(group), elsewhere=elsewhere
-    )
+        group.name, group.kind, settings, roles=stored_roles(group), elsewhere=elsewhere,
+        numbers=archive_numbers(group), time_zone=group.community.time_zone,
+        codes=invite_codes(group),
+    )  # fmt: skip
     recorder = Recorder(since=since, keep=keep)
     engine = ReplayEngine(group, memory, recorder, rules)
     events = stored_events(group, until)

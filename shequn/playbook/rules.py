@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from shequn.events import Action, Actor, Event, MemberJoined, MemberLeft
+from shequn.playbook.admission_view import AdmissionView
 
 #: The roles a rule may exempt (the community's MemberRole values other than "member").
 ExemptRole = Literal["owner", "admin", "assistant", "monitor", "kol"]
@@ -98,6 +99,41 @@ class GroupState(Protocol):
         """Whether ``rule`` removed the account from any group of this community (this one too).
 
         Performed and dry-run removals count; failed and undone ones do not.
+        """
+        ...
+
+    # --- admission (shequn.playbook.admission) ---
+
+    def admission(self, member_id: str) -> AdmissionView | None:
+        """The account's latest admission request in this group (None: it never had one)."""
+        ...
+
+    def admission_queue(self, status: str) -> tuple[Actor, ...]:
+        """Accounts whose latest request here has ``status``, oldest request first."""
+        ...
+
+    def in_group(self, member_id: str) -> bool:
+        """Whether the account is in the group now (an open stay)."""
+        ...
+
+    def invite_code_owner(self, code: str) -> str:
+        """The name of the member whose active invite code ``code`` is ("" when none is)."""
+        ...
+
+    # --- entry ritual and chat windows (shequn.playbook.ritual, shequn.playbook.windows) ---
+
+    def member_number(self, member_id: str) -> int | None:
+        """The account's member number (编号) in the archive; None when it has none."""
+        ...
+
+    def time_zone(self) -> str:
+        """The community's IANA time zone (e.g. Asia/Shanghai), for hours and days."""
+        ...
+
+    def replied_to(self, rule: str, member_id: str, since: datetime, until: datetime) -> int:
+        """How many of the account's messages here with since <= at <= until ``rule`` answered.
+
+        Counted: Reply actions of ``rule`` (performed or dry-run) to those messages.
         """
         ...
 

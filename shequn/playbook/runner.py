@@ -6,9 +6,10 @@ validated by the kind's pydantic model (``Connector.Settings``); secrets are
 named there, never written (see ``shequn.connectors.settings``). Groups naming
 the same connector share one instance (one bot account seeing several groups).
 Events are handled in order, as many per database round as the connector has
-ready (``live.py``); the connector's cursor is saved after each round, so a
-restart resumes where the last run stopped. SIGTERM or SIGINT stops taking new
-events, lets those taken finish, saves the cursors and exits 0.
+ready (``live.py``); the connector's cursor is saved after each round (in the
+round's last transaction, with its last events), so a restart resumes where the
+last run stopped. SIGTERM or SIGINT stops taking new events, lets those taken
+finish, saves the cursors and exits 0.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from shequn.playbook import actions
 from shequn.playbook.engine import Engine
 from shequn.playbook.live import LiveStore, handle_batch, live_engine
 from shequn.playbook.scheduler import bare_engine, run_scheduler
+from shequn.playbook.wal import checkpoint_while
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +186,8 @@ class Runner:
         tasks.append(
             asyncio.create_task(run_scheduler(stop, self.worker, self.interval, self.engine_for))
         )
+        if self.sources:
+            tasks.append(asyncio.create_task(checkpoint_while(stop)))
         try:
             await asyncio.gather(*tasks)
         finally:
@@ -209,9 +213,9 @@ class Runner:
                 taken = await self._take(queue, reader)
                 if not taken:
                     continue
-                await self.handle(source, [event for event, _ in taken])
-                source.cursor = taken[-1][1]
-                await sync_to_async(self.save_cursor)(source)
+                cursor = taken[-1][1]
+                await self.handle(source, [event for event, _ in taken], cursor)
+                source.cursor = cursor  # only now: the round's transaction is committed
             if not reader.cancelled() and reader.result():
                 source.cursor = source.connector.cursor  # all it yielded was handled
         except Exception:
@@ -237,13 +241,20 @@ class Runner:
             taken.append(queue.get_nowait())
         return taken
 
-    async def handle(self, source: Source, events: Sequence[Event]) -> None:
-        """Store and answer one round of events, in order."""
+    async def handle(self, source: Source, events: Sequence[Event], cursor: str | None) -> None:
+        """Store and answer one round of events, in order; then save ``cursor`` (the
+        connector's after the last of them), in the round's last transaction when live."""
+        platform = source.connector.platform
+
+        def save() -> None:
+            actions.save_cursor(source.name, platform, cursor)
+
         if source.live is not None:
-            await handle_batch(source.live, source.engine, events)
+            await handle_batch(source.live, source.engine, events, save)
         else:
             for event in events:
                 await source.engine.handle(event)
+            await sync_to_async(save)()
         self.handled += len(events)
         if self.observe is not None:
             self.observe(events)

@@ -14,6 +14,9 @@ from django.db.models import Q, QuerySet
 
 from shequn.chat.models import Message
 from shequn.community.models import Account, AuditLog, Group, Membership
+from shequn.events import Actor
+from shequn.playbook import admission_store
+from shequn.playbook.admission_view import AdmissionView
 from shequn.playbook.models import Greeting
 from shequn.playbook.moderation.undo import UNDOES
 
@@ -168,6 +171,64 @@ class StoreState:
             external_id=member_id,
         ).first()
 
+    # --- admission (shequn.playbook.admission) ------------------------------------------
+
+    def admission(self, member_id: str) -> AdmissionView | None:
+        """The account's latest admission request in this group."""
+        return admission_store.admission_view(self.group, member_id)
+
+    def admission_queue(self, status: str) -> tuple[Actor, ...]:
+        """Accounts whose open request here has ``status``, oldest request first."""
+        return admission_store.admission_queue(self.group, status)
+
+    def in_group(self, member_id: str) -> bool:
+        """Whether the account has an open stay here."""
+        return admission_store.in_group(self.group, member_id)
+
+    def invite_code_owner(self, code: str) -> str:
+        """The owner's name of the community's active invite code ``code`` ("" if none)."""
+        return admission_store.invite_code_owner(self.group.community_id, code)
+
+    # --- entry ritual and chat windows (shequn.playbook.ritual, shequn.playbook.windows) ---
+
+    def member_number(self, member_id: str) -> int | None:
+        """The member number (编号) of the archive entry behind the account."""
+        number: int | None = (
+            Account.objects.filter(
+                community_id=self.group.community_id,
+                platform=self.group.platform,
+                external_id=member_id,
+            )
+            .values_list("person__number", flat=True)
+            .first()
+        )
+        return number
+
+    def time_zone(self) -> str:
+        """The community's time zone."""
+        zone = (
+            Group.objects.filter(pk=self.group.pk)
+            .values_list("community__time_zone", flat=True)
+            .first()
+        )
+        return str(zone or "UTC")
+
+    def replied_to(self, rule: str, member_id: str, since: datetime, until: datetime) -> int:
+        """Replies of ``rule`` (performed or dry-run) to the account's messages in the window."""
+        account_id = self._account_id(member_id)
+        if account_id is None:
+            return 0
+        said = Message.objects.filter(
+            group=self.group, sender_id=account_id, at__gte=since, at__lte=until
+        )
+        ids = list(said.values_list("external_id", flat=True))
+        if not ids:
+            return 0
+        return AuditLog.objects.filter(
+            community_id=self.group.community_id, group=self.group, rule=rule, action="Reply",
+            outcome__in=_DECIDED, details__action__message_id__in=ids,
+        ).count()  # fmt: skip
+
 
 def _standing(community_id: int, entries: QuerySet[AuditLog]) -> set[int]:
     """The ids of ``entries`` that no audit entry of the community undoes."""
@@ -178,3 +239,13 @@ def _standing(community_id: int, entries: QuerySet[AuditLog]) -> set[int]:
         community_id=community_id, **{f"details__{UNDOES}__in": list(ids)}
     )
     return ids - {int(pk) for pk in undone.values_list(f"details__{UNDOES}", flat=True)}
+
+
+def archive_numbers(group: Group) -> dict[str, int]:
+    """Each account of ``group``'s stays → its archive member number (for replay's MemoryState)."""
+    rows = (
+        Membership.objects.filter(group=group)
+        .values_list("account__external_id", "account__person__number")
+        .distinct()
+    )
+    return {external_id: number for external_id, number in rows.iterator()}

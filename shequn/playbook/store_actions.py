@@ -23,6 +23,12 @@ StoreHandler = Callable[[Group, Action], None]
 HANDLERS: dict[str, str] = {
     "SetTier": "shequn.playbook.archive_actions.set_tier",
     "AddTag": "shequn.playbook.archive_actions.add_tag",
+    "FillArchive": "shequn.playbook.archive_actions.fill_archive",
+    "Schedule": "shequn.playbook.ritual_jobs.schedule",
+    "MarkEssence": "shequn.playbook.essence_actions.mark",
+    "QueueAdmission": "shequn.playbook.admission_store.queue_admission",
+    "RecordAnswer": "shequn.playbook.admission_store.record_answer",
+    "Admit": "shequn.playbook.admission_store.admit",
 }
 
 _loaded: dict[str, StoreHandler] = {}

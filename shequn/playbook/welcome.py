@@ -16,7 +16,8 @@ DEFAULT_TEMPLATE = "欢迎 {name}！请按格式自我介绍：\n自我介绍：
 
 
 class WelcomeConfig(RuleConfig):
-    """``template`` may use ``{name}`` (the newcomer) and ``{group}`` (the group's name)."""
+    """``template`` may use ``{name}`` (the newcomer), ``{group}`` (the group's name) and
+    ``{number}`` (the newcomer's member number in the archive, 编号)."""
 
     template: str = DEFAULT_TEMPLATE
 
@@ -40,7 +41,11 @@ class Welcome:
         if state.greeted(member.id):
             return []
         name = member.name or state.display_name(member.id) or member.id
-        text = render(self.config.template, name=name, group=state.name)
+        values = {"name": name, "group": state.name}
+        if "{number}" in self.config.template:  # asked only when announced: one query live
+            number = state.member_number(member.id)
+            values["number"] = str(number) if number is not None else "?"
+        text = render(self.config.template, **values)
         reason = f"{name} joined"
         return [
             Send(

@@ -41,7 +41,9 @@ from shequn.web.api_schemas import (
     TieIn,
     TieOut,
 )
+from shequn.web.columns_api import router as columns_router
 from shequn.web.member_queries import MemberFilters, Tie, member_list, ties
+from shequn.web.rules_api import router as rules_router
 
 MAX_PAGE = 200
 
@@ -213,3 +215,7 @@ def list_audit(request: HttpRequest, community_id: int, action: str = "") -> Que
     if action.strip():
         entries = entries.filter(action=action.strip())
     return entries.select_related("user").order_by("-at", "-pk")
+
+
+api.add_router("", rules_router)  # /groups/{id}/rules…: shequn/web/rules_api.py
+api.add_router("", columns_router)  # /groups/{id}/columns: shequn/web/columns_api.py

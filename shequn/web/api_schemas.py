@@ -77,6 +77,21 @@ class MemberOut(Schema):
         return [GroupRef(id=g.pk, name=g.name) for g in current_groups(obj)]
 
 
+class TierReasonOut(Schema):
+    """One reason for a suggested tier: its code, its figures, and in words."""
+
+    code: str
+    text: str
+    figures: dict[str, Any]
+
+
+class TierSuggestionOut(Schema):
+    """The tier the member's record suggests (``shequn.analytics.tier``) and why."""
+
+    tier: str
+    reasons: list[TierReasonOut]
+
+
 class MemberDetail(MemberOut):
     """The whole profile's archive fields, with the person's platform accounts."""
 
@@ -85,6 +100,18 @@ class MemberDetail(MemberOut):
     offers: str
     notes: str
     accounts: list[AccountOut]
+    tier_suggestion: TierSuggestionOut | None = None
+
+    @staticmethod
+    def resolve_tier_suggestion(obj: Person) -> TierSuggestionOut:
+        from shequn.web.tier_suggestion import reason_text, suggestion
+
+        found = suggestion(obj)
+        reasons = [
+            TierReasonOut(code=r.code, text=reason_text(r), figures=r.figures)
+            for r in found.reasons
+        ]
+        return TierSuggestionOut(tier=found.tier, reasons=reasons)
 
     @staticmethod
     def resolve_accounts(obj: Person) -> list[AccountOut]:

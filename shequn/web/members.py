@@ -18,7 +18,14 @@ from django.shortcuts import get_object_or_404, render
 
 from shequn.community.models import Group, Person, Tier
 from shequn.community.permissions import can, visible_communities
-from shequn.web.member_queries import PAGE_SIZE, current_groups, member_list, parse_filters
+from shequn.web.member_queries import (
+    PAGE_SIZE,
+    current_groups,
+    last_message_times,
+    member_ids,
+    parse_filters,
+    persons_by_ids,
+)
 from shequn.web.profile import person_for, profile_context
 
 
@@ -36,11 +43,12 @@ def member_list_view(request: HttpRequest, community_id: int) -> HttpResponse:
     """The archive of one community, filtered by GET parameters, 50 a page."""
     community = get_object_or_404(visible_communities(request.user), pk=community_id)
     filters = parse_filters(request.GET)
-    page = Paginator(member_list(community, filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [
-        MemberRow(p, current_groups(p), getattr(p, "last_message_at", None))
-        for p in page.object_list
-    ]
+    # The filtered ids are cached (see ``member_ids``); the page reads its 50 by key
+    # and their last message times after pagination, for its own rows only.
+    page = Paginator(member_ids(community, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = persons_by_ids(list(page.object_list))
+    last = last_message_times(community, shown)
+    rows = [MemberRow(p, current_groups(p), last.get(p.pk)) for p in shown]
     context = {
         "community": community,
         "filters": filters,

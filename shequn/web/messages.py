@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 
 from shequn.chat.models import Message
 from shequn.community.models import Group
+from shequn.playbook.essence_actions import essence_ids
 
 PAGE_SIZE = 50
 QUERY_MAX = 200  # longer search strings are cut: nobody types more, and it bounds the scan
@@ -102,6 +103,7 @@ class Page:
     older: str | None = None  # cursor for the next page back in time
     newer: str | None = None  # cursor for the page before this one (None on the first page)
     targets: dict[str, Message] = field(default_factory=dict)  # reply_to → the message answered
+    essence: set[str] = field(default_factory=set)  # platform ids of essence messages
 
     @property
     def lines(self) -> list[Line]:
@@ -123,6 +125,7 @@ def page_of(
             rows = rows[:PAGE_SIZE][::-1]
             page = Page(rows, older=encode_cursor(rows[-1]), newer=encode_cursor(rows[0]))
             page.targets = reply_targets(group, page.messages)
+            page.essence = essence_ids(group, [m.external_id for m in page.messages])
             return page
     start_before = decode_cursor(before) if start_after is None else None
     if start_before is not None:
@@ -134,6 +137,7 @@ def page_of(
     page = Page(rows, older=encode_cursor(rows[-1]) if rows and more else None)
     page.newer = encode_cursor(rows[0]) if rows and start_before is not None else None
     page.targets = reply_targets(group, page.messages)
+    page.essence = essence_ids(group, [m.external_id for m in page.messages])
     return page
 
 

@@ -1,17 +1,21 @@
 """The home page's overview: each group's health in one line, cached per group.
 
 A report is expensive (it loads the group's history and runs every stat), so the
-report itself and the few figures the overview shows (a ``Summary``) are kept in
-Django's cache; the group page reuses the same cached report.
+report itself and the few figures the overview shows (a ``Summary``, which also
+keeps the group's message count: counting a million messages costs more than the
+rest of the page) are kept in Django's cache; the group page reuses the same
+cached report.
 
-Cache invalidation: every key is built from the group's *data version*: its id,
-the id of its latest stored message and its membership counts (all rows and those
-not left). A new message changes the latest id; a join adds a membership row and a
-leave marks one as left, so each changes a count. Any of these gives a new key, the
-next request computes afresh, and the old entry is never read again (it expires
-after ``TIMEOUT``). The timeout also bounds how stale a verdict that depends on time
-alone (a group going quiet) can get. Edits that change no message or membership
-(a tier, a tag, a group's kind) show after the timeout.
+Cache invalidation: every key is built from the group's *data version*
+(``queries.data_version``): its id, the id of its latest stored message and its
+membership counts (all rows and those not left). A new message changes the latest
+id; a join adds a membership row and a leave marks one as left, so each changes a
+count. Any of these gives a new key, the next request computes afresh, and the old
+entry is never read again (it expires after ``TIMEOUT``). The timeout also bounds
+how stale a verdict that depends on time alone (a group going quiet) can get. Edits
+that change no message or membership (a tier, a tag, a group's kind) show after the
+timeout. The overview reads every group's version in three queries
+(``queries.group_rows``) and every summary in one cache read.
 """
 
 from __future__ import annotations
@@ -22,13 +26,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q
 from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
 
 from shequn.chat.models import Message
-from shequn.community.models import Group, Membership
-from shequn.web.queries import GroupRow
+from shequn.community.models import Group
+from shequn.web.queries import GroupRow, data_version
 
 if TYPE_CHECKING:
     from shequn.analytics.report.build import Report
@@ -36,7 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TIMEOUT = 60 * 60  # seconds; a new message, join or leave invalidates sooner
-KEY_PREFIX = "shequn:overview:v1"
+KEY_PREFIX = "shequn:overview:v2"
 REPORT_PREFIX = "shequn:report:v1"
 
 BAND_LABELS: dict[str, Promise] = {
@@ -59,25 +62,11 @@ class Summary:
     titles: dict[str, str] = field(default_factory=dict)  # {"zh-hans": …, "en": …}
     band: str | None = None
     active_share: float | None = None
+    messages: int = 0  # stored messages at this version
 
     def title(self, lang: str) -> str:
         """The top finding's title in ``lang``, falling back to Chinese ('' when none)."""
         return self.titles.get(lang) or self.titles.get("zh-hans", "")
-
-
-def data_version(group: Group) -> str | None:
-    """``<group id>:<latest message id>:<stays>:<current stays>``; None with no messages.
-
-    Every cache key of a group's report and pages is built from this (see the module's
-    docstring for what invalidates it).
-    """
-    latest = Message.objects.filter(group=group).aggregate(last=Max("id"))["last"]
-    if latest is None:
-        return None
-    counts = Membership.objects.filter(group=group).aggregate(
-        rows=Count("id"), current=Count("id", filter=Q(left_how=""))
-    )
-    return f"{group.pk}:{latest}:{counts['rows']}:{counts['current']}"
 
 
 def cache_key(group: Group) -> str | None:
@@ -117,25 +106,47 @@ def compute_summary(group: Group, version: str) -> Summary:
         titles=dict(top.title) if top else {},
         band=size.value.get("band") if size is not None else None,
         active_share=float(share) if share is not None else None,
+        messages=Message.objects.filter(group=group).count(),
     )
 
 
-def group_summary(group: Group) -> Summary:
-    """The group's summary from the cache, computed and stored on a miss."""
-    version = data_version(group)
+def group_summary(group: Group, version: str | None = None) -> Summary:
+    """The group's summary from the cache, computed and stored on a miss.
+
+    ``version`` is the group's data version when the caller has it already.
+    """
+    version = version or data_version(group)
     if version is None:
         return Summary()
-    key = f"{KEY_PREFIX}:{version}"
-    found = cache.get(key)
-    if isinstance(found, Summary):
-        return found
+    found = cache.get(f"{KEY_PREFIX}:{version}")
+    return found if isinstance(found, Summary) else _summarise(group, version)
+
+
+def _summarise(group: Group, version: str) -> Summary:
+    """Compute the summary and cache it; an empty one (not cached) when the report fails."""
     try:
         summary = compute_summary(group, version)
     except Exception:  # one group's failing report must not take the whole overview down
         log.exception("health summary of group %s failed", group.pk)
-        return Summary()
-    cache.set(key, summary, TIMEOUT)
+        return Summary(messages=Message.objects.filter(group=group).count())
+    cache.set(f"{KEY_PREFIX}:{version}", summary, TIMEOUT)
     return summary
+
+
+def summaries(rows: list[GroupRow]) -> list[Summary]:
+    """Each row's summary: all cached ones in one read, the missing ones computed."""
+    keys = {r.version: f"{KEY_PREFIX}:{r.version}" for r in rows if r.version}
+    found = cache.get_many(list(keys.values()))
+    result = []
+    for r in rows:
+        hit = found.get(keys[r.version]) if r.version else None
+        if r.version is None:
+            result.append(Summary())
+        elif isinstance(hit, Summary):
+            result.append(hit)
+        else:
+            result.append(_summarise(r.group, r.version))
+    return result
 
 
 @dataclass(frozen=True)
@@ -159,6 +170,10 @@ class OverviewRow:
         return self.summary.title(self.lang)
 
     @property
+    def messages(self) -> int:
+        return self.summary.messages
+
+    @property
     def band_label(self) -> Any:
         return BAND_LABELS.get(self.summary.band or "", "")
 
@@ -177,7 +192,7 @@ SORT_KEYS: dict[str, Callable[[OverviewRow], Any]] = {
         lambda r: (LIGHT_RANK.get(r.light or "", 3), -r.row.members, r.group.name)
     ),
     "members": _last_without_messages(lambda r: (-r.row.members, r.group.name)),
-    "messages": _last_without_messages(lambda r: (-r.row.messages, r.group.name)),
+    "messages": _last_without_messages(lambda r: (-r.messages, r.group.name)),
     "active": _last_without_messages(
         lambda r: (r.summary.active_share is None, -(r.summary.active_share or 0), r.group.name)
     ),
@@ -192,7 +207,7 @@ def sort_name(value: str | None) -> str:
 
 def overview_rows(rows: list[GroupRow], sort: str, lang: str) -> list[OverviewRow]:
     """``rows`` with their summaries, ordered by ``sort`` (groups with no messages last)."""
-    lines = [OverviewRow(r, group_summary(r.group), lang) for r in rows]
+    lines = [OverviewRow(r, s, lang) for r, s in zip(rows, summaries(rows), strict=True)]
     return sorted(lines, key=SORT_KEYS[sort_name(sort)])
 
 
@@ -206,4 +221,5 @@ __all__ = [
     "group_summary",
     "overview_rows",
     "sort_name",
+    "summaries",
 ]

@@ -3,25 +3,40 @@ from django.urls import path
 from django.views.i18n import set_language
 
 from shequn.web import (
+    admission,
     audit,
+    columns,
+    digest,
     edit,
     export,
+    favicon,
     member_import,
     members,
     merge,
     notes,
+    rules,
     staff,
+    tier_suggestion,
     ties,
     views,
     xlsx,
 )
 from shequn.web.api import api
+from shequn.web.elimination import (
+    elimination_readmit_view,
+    elimination_run_view,
+    elimination_view,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("groups/<int:group_id>/report/", views.group_report, name="group_report"),
     path("groups/<int:group_id>/", views.group_view, name="group"),
     path("groups/<int:group_id>/messages/", views.group_messages, name="group_messages"),
+    path("groups/<int:group_id>/digest/", digest.digest_view, name="group_digest"),
+    path("groups/<int:group_id>/essence/", digest.essence_mark_view, name="group_essence"),
+    path("groups/<int:group_id>/rules/", rules.rules_view, name="group_rules"),
+    path("groups/<int:group_id>/rules/<slug:rule>/", rules.rule_view, name="group_rule"),
     path("communities/<int:community_id>/staff/", staff.staff_view, name="community_staff"),
     path(
         "communities/<int:community_id>/staff/<int:staff_id>/",
@@ -42,6 +57,16 @@ urlpatterns = [
     path("communities/<int:community_id>/audit/", audit.audit_log_view, name="audit_log"),
     path("members/<int:person_id>/", members.person_view, name="person"),
     path("members/<int:person_id>/edit/", edit.person_edit_view, name="person_edit"),
+    path(
+        "members/<int:person_id>/tier/",
+        tier_suggestion.tier_suggestion_view,
+        name="person_tier_suggestion",
+    ),
+    path(
+        "members/<int:person_id>/tier/accept/",
+        tier_suggestion.tier_accept_view,
+        name="person_tier_accept",
+    ),
     # Member archive: xlsx export, import, merge, ties, notes (群友档案).
     path(
         "communities/<int:community_id>/members.xlsx",
@@ -72,8 +97,42 @@ urlpatterns = [
         name="person_ties_inferred",
     ),
     path("members/<int:person_id>/records/", notes.record_add_view, name="person_record_add"),
+    # Dynamic elimination (动态淘汰): dry-run preview, run a sweep, readmit.
+    path("groups/<int:group_id>/elimination/", elimination_view, name="group_elimination"),
+    path(
+        "groups/<int:group_id>/elimination/run/",
+        elimination_run_view,
+        name="group_elimination_run",
+    ),
+    path(
+        "groups/<int:group_id>/elimination/readmit/",
+        elimination_readmit_view,
+        name="group_elimination_readmit",
+    ),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("favicon.ico", favicon.favicon_view, name="favicon"),
+    # Columns (栏目): per group, per column, its queue; the group page's engagement section.
+    path("groups/<int:group_id>/columns/", columns.group_columns_view, name="group_columns"),
+    path(
+        "groups/<int:group_id>/columns/engagement/",
+        columns.group_columns_engagement_view,
+        name="group_columns_engagement",
+    ),
+    path("columns/<int:column_id>/", columns.column_view, name="column"),
+    path("columns/<int:column_id>/queue/", columns.column_queue_view, name="column_queue"),
+    # Admission thresholds (门槛): the queue, operators' decisions, invite codes.
+    path("groups/<int:group_id>/admission/", admission.admission_view, name="group_admission"),
+    path(
+        "groups/<int:group_id>/admission/decide/",
+        admission.admission_decide_view,
+        name="admission_decide",
+    ),
+    path(
+        "groups/<int:group_id>/admission/codes/",
+        admission.invite_code_create_view,
+        name="invite_code_create",
+    ),
     path("api/", api.urls),
 ]

@@ -96,6 +96,7 @@ def group_messages(request: HttpRequest, group_id: int) -> HttpResponse:
         "filters": filters,
         "page": page,
         "query": filters.query(),
+        "can_mark": can(request.user, "moderate", group.community),  # essence buttons
     }
     if getattr(request, "htmx", False) and not request.htmx.boosted:  # type: ignore[attr-defined]
         return render(request, "web/_messages_list.html", context)

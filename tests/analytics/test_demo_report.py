@@ -12,7 +12,7 @@ from shequn.analytics.report.html import render
 from shequn.cli import main
 from shequn.community.models import Group
 from shequn.demo.load import load_demo
-from shequn.demo.world import END, ZONE
+from shequn.demo.world import END, ZONE, shown
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.store]
 
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.store]
 def reports() -> dict[str, Report]:
     from datetime import datetime, time
 
-    until = datetime.combine(END, time(0), ZONE)
+    until = datetime.combine(shown(END), time(0), ZONE)
     return {g.external_id: report_for_group(g.pk, None, until) for g in Group.objects.all()}
 
 

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from shequn.community.models import AuditLog, Community, Membership
+from shequn.community.models import AuditLog, Community, Group, Membership
 from shequn.connectors.base import ConnectorError
 from shequn.events import Action, Event, MemberJoined, Mute, Notify, Send
 from shequn.playbook.engine import Engine
@@ -149,3 +149,19 @@ def test_events_are_stored(make_engine: MakeEngine, community: Community) -> Non
     engine, _memory = make_engine({})
     asyncio.run(feed(engine, joined(1, "u1"), joined(2, "u2")))
     assert Membership.objects.filter(group__community=community).count() == 2
+
+
+def test_a_changed_rule_setting_applies_to_the_next_event(
+    make_engine: MakeEngine, community: Community
+) -> None:
+    """Rules are kept built per settings, but a change on the dashboard is seen at once."""
+    engine, memory = make_engine({"welcome": {"enabled": True, "template": "你好 {name}"}})
+    asyncio.run(feed(engine, joined(1, "u1"), joined(2, "u2")))
+    Group.objects.filter(community=community).update(
+        settings={"welcome": {"enabled": True, "template": "欢迎 {name}"}}
+    )
+    asyncio.run(feed(engine, joined(3, "u3")))
+    Group.objects.filter(community=community).update(settings={"welcome": {"enabled": False}})
+    asyncio.run(feed(engine, joined(4, "u4")))
+    texts = [a.text for a in memory.performed if isinstance(a, Send)]
+    assert texts == ["你好 成员u1", "你好 成员u2", "欢迎 成员u3"]

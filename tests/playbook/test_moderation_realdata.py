@@ -19,7 +19,7 @@ import pytest
 
 from shequn.community.models import Community
 from shequn.demo.generator import build
-from shequn.demo.world import START, ZONE
+from shequn.demo.world import START, ZONE, shown
 from shequn.events import Event, MemberJoined, MessagePosted, Warn
 from shequn.importers import irc, telegram
 from shequn.importers.base import ImportOptions
@@ -141,7 +141,7 @@ def test_demo_advertisers_are_caught() -> None:
 def test_demo_day_through_the_engine(make_engine: MakeEngine, community: Community) -> None:
     """The fan group's first advertiser day, live: the advertiser is warned, nobody else."""
     demo = build()
-    day = START + timedelta(days=10)
+    day = shown(START + timedelta(days=10))
     events = [
         e
         for e in demo.events

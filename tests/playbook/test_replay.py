@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from shequn.community.actions import set_member_role
 from shequn.community.models import Account, AuditLog, Community, Group
 from shequn.connectors.memory import MemoryConnector
 from shequn.demo.generator import build
+from shequn.demo.world import local
 from shequn.events import Event, JoinHow, LeaveHow, MemberJoined, MessagePosted, Send
 from shequn.playbook.engine import DEFAULT_RULES, Engine
 from shequn.playbook.models import Greeting
@@ -69,7 +70,7 @@ def run_live(
 
 
 def test_replay_of_the_demo_gives_the_live_decisions(community: Community) -> None:
-    cut = datetime(2026, 7, 12, tzinfo=UTC)
+    cut = local(date(2026, 7, 12), 8 * 3600)  # 2026-07-12 00:00 UTC in the story
     events = [e for e in build().events if e.group in (FANS, SOCIAL) and e.at < cut]
     on = every_rule_on()
     run_live(community, {FANS: on, SOCIAL: on}, events, "wechat", rules=EVERY_RULE)

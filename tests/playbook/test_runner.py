@@ -8,19 +8,25 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.db import connections
+from django.db import connections, transaction
 
+from shequn.chat.ingest import ingest
+from shequn.chat.models import Message
 from shequn.community.models import AuditLog, Community, Group
 from shequn.connectors.memory import MemoryConnector
+from shequn.events import Actor, Event, MessagePosted
 from shequn.playbook import actions
+from shequn.playbook.live import LiveStore, handle_batch, live_engine
 from shequn.playbook.models import ConnectorState, Greeting
 from shequn.playbook.runner import Runner, RunnerError
 from shequn.playbook.welcome import DEFAULT_TEMPLATE, render
-from tests.playbook.conftest import PLATFORM, joined
+from tests.playbook.conftest import PLATFORM, T0, joined
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.store]
 
@@ -199,3 +205,92 @@ def test_a_round_that_fails_in_the_store_stops_that_connector_without_saving_pas
     run_until(again, lambda: False, steps=50)  # the pump stops; the runner runs on until told
     assert again.handled == 0
     assert actions.load_cursor("bot") == "1"  # u2's join will be read again next time
+
+
+def said(n: int, who: str) -> MessagePosted:
+    """Message ``m<n>`` of ``who`` in g1, ``n`` minutes after T0."""
+    return MessagePosted(
+        platform=PLATFORM, group="g1", event_id=f"m{n}", at=T0 + timedelta(minutes=n),
+        actor=Actor(id=who, name=f"成员{who}"), text=f"第{n}条",
+    )  # fmt: skip
+
+
+def test_a_rule_asking_the_store_sees_every_message_before_its_event(group: Group) -> None:
+    """Message rows wait in the live ingest, but never where a rule could miss them."""
+    live = LiveStore(group.community)
+    with transaction.atomic():
+        for event in (joined(1, "u1"), said(2, "u1"), said(3, "u1")):
+            assert live.store(event)
+        assert Message.objects.count() == 0  # held back, so far
+        found = live.state(said(3, "u1"))
+        assert found is not None
+        state = found[1]
+        assert state.name == "测试群" and Message.objects.count() == 0  # no query yet
+        assert state.message_count("u1", None, T0 + timedelta(hours=1)) == 2
+    assert Message.objects.count() == 2
+
+
+def test_a_round_tripped_by_an_account_made_elsewhere_is_planned_again(
+    group: Group, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An import creates a member the live directory has not seen: the round is retried."""
+    live = LiveStore(group.community)
+    engine = live_engine(group.community, live)
+    memory = MemoryConnector(platform=PLATFORM)
+    engine.connectors[PLATFORM] = memory
+
+    async def handle(*events: Event) -> int:
+        try:
+            return await handle_batch(live, engine, events)
+        finally:
+            await sync_to_async(connections.close_all)()
+
+    assert asyncio.run(handle(joined(1, "u1"))) == 1
+    ingest([joined(2, "u2")], group.community)  # another process, say `shequn import`
+    assert asyncio.run(handle(said(3, "u1"), joined(4, "u2"), said(5, "u2"))) == 1
+    assert "retrying it once" in caplog.text
+    assert Greeting.objects.filter(group=group).count() == 2
+    assert Message.objects.filter(group=group).count() == 2
+    sends = AuditLog.objects.filter(community=group.community, action="Send")
+    assert sends.count() == 2
+
+
+def test_the_cursor_is_saved_with_the_round(group: Group) -> None:
+    """A round without actions commits its events and the cursor in one transaction."""
+    runner = Runner.from_store("w1", interval=0.05)
+    memory_of(runner).feed(joined(1, "u1"), said(2, "u1"), said(3, "u1"))
+    run_until(runner, lambda: runner.handled == 3)
+    assert actions.load_cursor("bot") == "3"
+    assert Message.objects.count() == 2
+
+
+def test_sqlites_log_is_checkpointed_beside_the_engine(
+    group: Group, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second connection copies the write-ahead log back while the engine writes on."""
+    from django.db import connection
+
+    from shequn.playbook import wal
+
+    ingest([joined(1, "u1"), said(2, "u1")], group.community)
+    results: list[tuple[int, int, int]] = []
+
+    def checkpoint(conn: Any) -> None:
+        results.append(conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
+
+    monkeypatch.setattr(wal, "_checkpoint", checkpoint)
+
+    async def go() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(wal.checkpoint_while(stop))
+        await asyncio.sleep(wal.EVERY * 2.5)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+
+    asyncio.run(go())
+    if connection.vendor != "sqlite":
+        assert results == []  # PostgreSQL checkpoints by itself
+        return
+    assert results, "no checkpoint ran"
+    busy, frames, copied = results[0]
+    assert busy == 0 and frames > 0 and copied == frames

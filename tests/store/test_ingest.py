@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 
 import pytest
@@ -183,3 +184,42 @@ def test_groups_of_other_communities_are_not_taken_over(community: Community) ->
     with pytest.raises(IngestError, match="belongs to another community"):
         ingest([message(2)], other)
     assert Message.objects.count() == 1 and not Account.objects.filter(community=other).exists()
+
+
+def test_live_ingest_holds_messages_until_flushed_and_stores_each_once(
+    community: Community,
+) -> None:
+    """The live engine's door: rows wait for ``flush``; a repeated event adds nothing."""
+    from shequn.chat.ingest import LiveIngest
+
+    live = LiveIngest(community)
+    live.add(joined(1, "u1"))  # a new group and account: through ``ingest`` at once
+    assert counts()["memberships"] == 1
+    live.add(message(2))
+    live.add(message(3))
+    live.add(message(2))  # the platform sent it twice
+    assert counts()["messages"] == 0
+    live.flush()
+    assert counts()["messages"] == 2
+    live.add(message(3))
+    live.add(message(4, who="u2"))  # an unknown sender: rows before it are written first
+    assert counts()["messages"] == 3
+    assert Account.objects.filter(external_id="u2").count() == 1
+
+
+def test_live_ingest_refuses_a_bad_event_and_keeps_the_ones_before(community: Community) -> None:
+    from shequn.chat.ingest import LiveIngest
+
+    live = LiveIngest(community)
+    live.add(joined(1, "u1"))
+    live.add(message(2))
+    bad = dataclasses.replace(message(3), at=datetime(2026, 3, 1, 12, 3))
+    with pytest.raises(IngestError, match="naive datetime"):
+        live.add(bad)
+    assert not live.stale  # refused before anything was remembered: it may go on
+    live.add(message(4))
+    bad_join = dataclasses.replace(joined(5, "u2"), at=datetime(2026, 3, 1, 12, 5))
+    with pytest.raises(IngestError, match="naive datetime"):
+        live.add(bad_join)  # through ``ingest``, which wrote the held rows first
+    assert live.stale
+    assert sorted(Message.objects.values_list("external_id", flat=True)) == ["m2", "m4"]

@@ -50,6 +50,10 @@ MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
     "list_ties": ("get", READ_A),
     "record_member_tie": ("post", (200, 404, 404, 403, 401, 401)),
     "list_audit": ("get", READ_A),
+    "list_rules": ("get", READ_A),
+    "get_rule": ("get", READ_A),
+    "put_rule": ("put", (200, 404, 404, 403, 401, 401)),
+    "list_columns": ("get", READ_A),
     "openapi-json": ("get", PUBLIC),
     "openapi-view": ("get", PUBLIC),
     "api-root": ("get", (404,) * 6),  # ninja's placeholder for /api/ itself
@@ -113,6 +117,8 @@ def call(world: dict[str, Any], who: str, method: str, url: str, body: Any = Non
     c = client(world, who)
     if method == "patch":
         return c.patch(url, body or {}, content_type="application/json")
+    if method == "put":
+        return c.put(url, body or {}, content_type="application/json")
     if method == "post":
         return c.post(url, body or {}, content_type="application/json")
     return c.get(url)
@@ -125,6 +131,7 @@ def url_of(route: str, world: dict[str, Any]) -> str:
         "group_id": Group.objects.get(external_id="g1").pk,
         "person_id": person("u1").pk,
         "other_id": person("u2").pk,
+        "name": "welcome",
     }
     return "/api/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), route)
 
@@ -148,6 +155,8 @@ def test_permission_matrix(world: dict[str, Any], name: str, who: str) -> None:
     method, statuses = MATRIX[name]
     url = url_of(api_routes()[name], world)
     body = {"dimension": "phone"} if method == "post" else {"tier": "mid"}
+    if method == "put":
+        body = {"enabled": "false"}
     response = call(world, who, method, url, body)
     assert response.status_code == statuses[USERS.index(who)], response.content
 

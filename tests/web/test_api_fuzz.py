@@ -80,6 +80,7 @@ def world() -> dict[str, Any]:
         "person_id": list(Person.objects.order_by("pk").values_list("pk", flat=True)),
     }
     ids["other_id"] = ids["person_id"]  # the other end of a tie
+    ids["name"] = ["welcome", "moderation"]  # type: ignore[list-item]  # rule names (rules API)
     tokens = {
         name: create_api_token(User.objects.get(username=name)) for name in ("alice", "carol")
     }

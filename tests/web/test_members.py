@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import timedelta
 
@@ -172,12 +173,14 @@ def test_list_queries_do_not_grow_with_members(
     world: dict[str, Community], django_assert_max_num_queries: object
 ) -> None:
     client = client_for("alice")
-    with django_assert_max_num_queries(12):  # type: ignore[operator]
+    # 15 (16 with "silent"): the archive's version (3, the key of the cached ids), the ids,
+    # the page's persons by key, and their last message times: one each, after pagination.
+    with django_assert_max_num_queries(15):  # type: ignore[operator]
         client.get(list_url(world["A"]))
     ingest([message(100 + i, who=f"x{i}", group="g3") for i in range(60)], world["A"])
-    with django_assert_max_num_queries(12):  # type: ignore[operator]
+    with django_assert_max_num_queries(16):  # type: ignore[operator]
         client.get(list_url(world["A"], "?page=2&tag=投资人&silent=1"))
-    with django_assert_max_num_queries(12):  # type: ignore[operator]
+    with django_assert_max_num_queries(15):  # type: ignore[operator]
         client.get(list_url(world["A"]))
 
 
@@ -199,3 +202,35 @@ def test_profile_shows_history_with_inviter_and_tie(world: dict[str, Community])
     assert "线下见面" in html and "operator" in html  # the tie
     assert "2026-03-01 20:02" in html  # joined at 12:02 UTC, shown in Asia/Shanghai
     assert "创业者" in html and "中咖" in html
+
+
+def test_page_last_message_times_match_the_annotation(world: dict[str, Community]) -> None:
+    """The list page reads last message times after pagination, for its rows only; they are
+    the same as the (slower) per-row annotation the API and exports use."""
+    from shequn.web.member_queries import MemberFilters, last_message_times, member_list
+
+    ingest([message(20, who="u3", group="g1"), message(21, who="u1", group="g2")], world["A"])
+    annotated = list(member_list(world["A"], MemberFilters()))
+    expected = {p.pk: p.last_message_at for p in annotated if p.last_message_at is not None}
+    plain = list(member_list(world["A"], MemberFilters(), last_message=False))
+    assert last_message_times(world["A"], plain) == expected
+    assert person("u1").pk in expected and person("u9").pk not in expected  # u9 never spoke
+    assert last_message_times(world["A"], []) == {}
+    html = client_for("alice").get(list_url(world["A"])).content.decode()
+    local = timezone.localtime(expected[person("u1").pk], timezone.get_default_timezone())
+    assert local.strftime("%Y-%m-%d %H:%M") in html
+
+
+def test_cached_list_follows_messages_and_edits(world: dict[str, Community]) -> None:
+    """The filtered ids are cached; a message, a join or an audited edit shows at once."""
+    silent = {person("u2").pk, person("u9").pk}
+    assert listing(world, "?silent=3") >= silent
+    spoke = dataclasses.replace(spoke_yesterday("u2"), event_id="recent-u2")
+    ingest([spoke], world["A"])  # u2 speaks: no longer silent
+    assert person("u2").pk not in listing(world, "?silent=3")
+    assert person("u9").pk in listing(world, "?silent=3")
+    assert person("u9").pk not in listing(world, "?tier=big")
+    update_person(person("u9"), by="test", tier="big")  # audited: a new version
+    assert person("u9").pk in listing(world, "?tier=big")
+    ingest([joined(30, "u30")], world["A"])  # a newcomer appears in the plain list
+    assert person("u30").pk in listing(world)

@@ -165,3 +165,27 @@ def test_joins_and_leaves_change_the_cache_key() -> None:
     ingest([left], community)
     after_leave = cache_key(group)
     assert len({before, after_join, after_leave}) == 3
+
+
+def test_message_counts_come_with_the_cached_summary(demo: dict[str, Group]) -> None:
+    """The overview counts a group's messages once per data version (kept in the summary),
+    reads every group's version in one go, and shows the new count after a new message."""
+    from shequn.chat.models import Message
+    from shequn.web.queries import data_version, group_rows
+
+    communities = list(Community.objects.all())
+    rows = group_rows(communities)
+    assert {r.group.pk: r.version for r in rows} == {g.pk: data_version(g) for g in demo.values()}
+    social = demo[SOCIAL]
+    stored = Message.objects.filter(group=social).count()
+
+    def shown() -> int:
+        cells = r'<td class="num">\d+</td>\s*<td class="num">(\d+)</td>'  # members, messages
+        found = re.search(rf'<tr data-group="{social.pk}".*?{cells}', home(), re.S)
+        assert found is not None
+        return int(found.group(1))
+
+    assert shown() == stored
+    new = dataclasses.replace(message(1, group=social.external_id), platform=social.platform)
+    ingest([new], Community.objects.get(pk=social.community_id))
+    assert shown() == stored + 1

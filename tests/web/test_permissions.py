@@ -28,12 +28,13 @@ from shequn.community.actions import add_link, get_or_create_community, grant_st
 from shequn.community.merge import merge_persons
 from shequn.community.models import Account, Group, Link, Staff
 from tests.store.factories import T0, joined, message
+from tests.web.test_columns_kit import column_for_matrix
 from tests.web.test_csp import fill, patterns
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.store]
 
 USERS = ("alice", "bob", "carol", "dan", "anonymous")
-PUBLIC = {"login", "logout", "set_language", "staff_accept"}  # no sign-in needed
+PUBLIC = {"login", "logout", "set_language", "staff_accept", "favicon"}  # no sign-in needed
 
 
 def build() -> dict[str, Any]:
@@ -65,6 +66,8 @@ def build() -> dict[str, Any]:
         "staff_id": Staff.objects.get(user=invited).pk,
         "uidb64": urlsafe_base64_encode(force_bytes(invited.pk)),
         "token": default_token_generator.make_token(invited),
+        "rule": "welcome",
+        "column_id": column_for_matrix(Group.objects.get(external_id="g1")),
     }
 
 
@@ -78,8 +81,14 @@ MATRIX: dict[str, dict[str, tuple[int, ...]]] = {
     "login": {"get": (200,) * 5},
     "logout": {"get": (405,) * 5, "post": (302,) * 5},
     "set_language": {"post": (302,) * 5},
+    "favicon": {"get": (301,) * 5, "post": (405,) * 5},
     "group": {"get": READ_A, "post": (405, 405, 405, 405, 302)},
     "group_messages": {"get": READ_A},
+    # A group's rules: any role reads; operators and owners save (an empty form is invalid).
+    "group_rules": {"get": READ_A},
+    "group_rule": {"get": READ_A, "post": FORM_A},
+    "group_digest": {"get": READ_A},
+    "group_essence": {"get": NO_GET, "post": FORM_A},
     "group_report": {"get": READ_A},
     "audit_log": {"get": READ_A},
     "member_list": {"get": READ_A},
@@ -89,18 +98,33 @@ MATRIX: dict[str, dict[str, tuple[int, ...]]] = {
     "member_import_apply": {"get": NO_GET, "post": FORM_A},
     "person": {"get": READ_A},
     "person_edit": {"get": NO_GET, "post": WRITE_A},
+    "person_tier_accept": {"get": NO_GET, "post": FORM_A},
+    "person_tier_suggestion": {"get": READ_A},
     "person_merge": {"get": (400, 404, 404, 403, 302), "post": FORM_A},
     "merge_undo": {"get": NO_GET, "post": WRITE_A},
     "person_record_add": {"get": NO_GET, "post": FORM_A},
     "person_tie_add": {"get": NO_GET, "post": FORM_A},
     "person_tie_delete": {"get": NO_GET, "post": WRITE_A},
     "person_ties_inferred": {"get": READ_A},
+    # Dynamic elimination: any role reads the preview; operators and owners run and readmit.
+    "group_elimination": {"get": READ_A},
+    "group_elimination_run": {"get": NO_GET, "post": WRITE_A},
+    "group_elimination_readmit": {"get": NO_GET, "post": FORM_A},
+    # Admission queue: any role reads; operators and owners decide and create invite codes.
+    "group_admission": {"get": READ_A, "post": (405, 405, 405, 405, 302)},
+    "admission_decide": {"get": NO_GET, "post": FORM_A},
+    "invite_code_create": {"get": NO_GET, "post": FORM_A},
     # Staff: owners only (viewers of A get 403, outsiders 404).
     "community_staff": {"get": (200, 404, 404, 403, 302), "post": FORM_A},
     "staff_role": {"get": NO_GET, "post": WRITE_A},
     # The invitation link is for someone not signed in yet: it moves the token into the
     # session and redirects to the set-password form, whoever opens it.
     "staff_accept": {"get": (302,) * 5},
+    # Columns: everyone in A reads; operators and owners edit (viewers 403).
+    "group_columns": {"get": READ_A, "post": FORM_A},
+    "group_columns_engagement": {"get": READ_A},
+    "column": {"get": READ_A, "post": FORM_A},
+    "column_queue": {"get": NO_GET, "post": FORM_A},
 }
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from shequn.events import (
     Action,
+    Actor,
     Event,
     MemberJoined,
     MemberLeft,
@@ -27,6 +28,7 @@ from shequn.events import (
     Remove,
     Warn,
 )
+from shequn.playbook.admission_view import AdmissionView
 from shequn.playbook.moderation.rule import Moderation, ModerationConfig
 
 Key = tuple[str, str]  # (group, member)
@@ -121,6 +123,31 @@ class MemoryGroup:
 
     def blacklisted(self, rule: str, member_id: str) -> bool:
         return rule == Moderation.name and member_id in self.memory.removed
+
+    # --- entry ritual and chat windows: unknown to a moderation scan ---
+
+    def member_number(self, member_id: str) -> int | None:
+        return None
+
+    def time_zone(self) -> str:
+        return "UTC"
+
+    def replied_to(self, rule: str, member_id: str, since: datetime, until: datetime) -> int:
+        return 0
+
+    # --- admission: unknown to a moderation scan (everyone seen is taken as in the group) ---
+
+    def admission(self, member_id: str) -> AdmissionView | None:
+        return None
+
+    def admission_queue(self, status: str) -> tuple[Actor, ...]:
+        return ()
+
+    def in_group(self, member_id: str) -> bool:
+        return True
+
+    def invite_code_owner(self, code: str) -> str:
+        return ""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,56 @@
+"""SQLite's write-ahead log, checkpointed beside the live engine rather than inside it.
+
+With WAL, a commit appends the pages it changed to the log; every 1,000 pages
+the committing connection copies the log back into the database file and syncs
+both (a checkpoint). Live, that is several times a second, and the event round
+whose commit triggers it waits for all of it: the slowest rounds, so the p99
+latency (bench/README.md, issue 6). Here a second connection, on a worker
+thread, checkpoints every ``EVERY`` seconds in PASSIVE mode, which never blocks
+the engine's writes; the engine's own commits then find the log already copied
+and restart it instead. Nothing changes on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+
+from django.db import connection
+
+log = logging.getLogger(__name__)
+
+#: Seconds between checkpoints (a live store writes a few MB of log per second).
+EVERY = 0.2
+
+
+def _store_file() -> str | None:
+    """The SQLite file of the default connection; None for PostgreSQL or a memory store."""
+    if connection.vendor != "sqlite":
+        return None
+    name = str(connection.settings_dict["NAME"])
+    return None if not name or name == ":memory:" or name.startswith("file:") else name
+
+
+async def checkpoint_while(stop: asyncio.Event) -> None:
+    """Checkpoint the store's log every EVERY seconds until ``stop`` is set (SQLite only)."""
+    path = _store_file()
+    if path is None:
+        return
+    # Its own connection: the engine's stays free; used by one worker call at a time.
+    conn = sqlite3.connect(path, timeout=1.0, check_same_thread=False, isolation_level=None)
+    try:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), EVERY)
+            await asyncio.to_thread(_checkpoint, conn)
+    finally:
+        conn.close()
+
+
+def _checkpoint(conn: sqlite3.Connection) -> None:
+    try:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    except sqlite3.Error as exc:  # busy or locked: the engine's next commits will do it
+        log.debug("checkpoint skipped: %s", exc)
