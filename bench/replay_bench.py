@@ -3,7 +3,13 @@
 Target: at least 20,000 messages/s. The store is filled once per run (untimed)
 with ingest_bench's event stream put into ONE group (as report_bench does: 2,000
 members), with one message in 997 turned into an advertisement so that moderation
-has something to act on. ingest_bench draws its texts from 4,096 sentences; as
+has something to act on, one in 400 into a labelled introduction (ritual, windows)
+and one in 5,000 into an admin's ``/精华`` reply (essence); five members are admins.
+Every rule family of ``DEFAULT_RULES`` is on with the settings a real group would
+use (``SETTINGS``): admission with referral and two entry questions, moderation and
+welcome at their defaults, the ritual with the nickname pattern, chat windows with
+lunch and evening chat hours, holidays and a Wednesday topic window, essence with
+its commands. ingest_bench draws its texts from 4,096 sentences; as
 real chat rarely repeats itself (and moderation remembers the segmentation of
 texts it saw), each message gets three more words by default so that every text
 is different (``--texts repeated`` keeps ingest_bench's). The replay then runs in
@@ -13,8 +19,12 @@ PostgreSQL the server's own CPU is not in it). SQLite by default (a throw-away f
 ``--database-url`` replays on PostgreSQL too, in a fresh database made beside the
 one named (and dropped after).
 
-    python bench/replay_bench.py [--messages N] [--texts distinct|repeated]
+Each store is filled once and replayed ``--runs`` times (2 by default), each replay
+in a fresh process; ``--no-sqlite`` replays on PostgreSQL only.
+
+    python bench/replay_bench.py [--messages N] [--texts distinct|repeated] [--runs N]
                                  [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
+                                 [--no-sqlite]
 """
 
 from __future__ import annotations
@@ -40,6 +50,45 @@ ADS = (
     "兼职刷单日赚500 https://bit.ly/x9",
 )
 AD_EVERY = 997
+INTRO_EVERY, ESSENCE_EVERY = 400, 5_000
+ADMINS = ("u1", "u2", "u3", "u4", "u5")
+INTRO = "自我介绍：做产品的 {name} 需要资源：设计师 拥有资源：产品经验"
+#: Every rule family on, configured as a real group would be (rule name → its section).
+SETTINGS: dict[str, dict[str, Any]] = {
+    "admission": {
+        "enabled": True,
+        "referral": True,
+        "questions": ["你从哪里知道本群？", "你希望在群里得到什么？"],
+    },
+    "moderation": {"enabled": True},
+    "welcome": {"enabled": True},
+    "ritual": {
+        "enabled": True,
+        "nickname_pattern": "城市-行业-姓名",
+        "nickname_example": "北京-互联网-张三",
+        "nickname_deadline_hours": 24,
+        "unanswered_minutes": 30,
+    },
+    "windows": {
+        "enabled": True,
+        "chat_hours": [
+            {"start": "12:00", "end": "13:30"},
+            {"start": "20:00", "end": "23:00"},
+            {"days": ["sat", "sun"], "start": "09:00", "end": "23:00"},
+        ],
+        "holidays": ["2025-01-01", "2025-05-01", "2025-05-02", "2025-05-05", "2025-06-02"],
+        "topic_windows": [
+            {
+                "name": "周三晚课",
+                "days": ["wed"],
+                "start": "19:00",
+                "end": "20:00",
+                "keywords": ["分享", "问题"],
+            },
+        ],
+    },
+    "essence": {"enabled": True, "commands": ["/精华", "设为精华", "/essence"]},
+}
 
 
 def fill(n: int, texts: str) -> None:
@@ -55,7 +104,10 @@ def fill(n: int, texts: str) -> None:
 
     from shequn.chat.ingest import ingest
     from shequn.community.actions import get_or_create_community
-    from shequn.events import MessagePosted
+    from shequn.community.models import Membership
+    from shequn.events import Actor, MessagePosted
+
+    admins = [Actor(id=a, name=f"成员{a[1:]}") for a in ADMINS]
 
     def one_group() -> Iterator[Any]:
         m = 0  # messages so far; ingest_bench's text is its sentences[m % 4096]
@@ -63,6 +115,11 @@ def fill(n: int, texts: str) -> None:
             if isinstance(event, MessagePosted):
                 if m % AD_EVERY == 0:
                     event = replace(event, text=ADS[m % len(ADS)])
+                elif m % ESSENCE_EVERY == ESSENCE_EVERY // 2:
+                    admin = admins[m // ESSENCE_EVERY % len(admins)]
+                    event = replace(event, actor=admin, text="/精华", reply_to=str(m - 5))
+                elif m % INTRO_EVERY == INTRO_EVERY // 2 and event.actor is not None:
+                    event = replace(event, text=INTRO.format(name=event.actor.name))
                 elif texts == "distinct":
                     more = (WORDS[m // 4096 // 15**k % 15] for k in range(3))
                     event = replace(event, text=f"{event.text} {''.join(more)}")
@@ -70,14 +127,17 @@ def fill(n: int, texts: str) -> None:
             yield replace(event, group="g0")
 
     ingest(one_group(), get_or_create_community("bench"))
+    Membership.objects.filter(account__external_id__in=ADMINS).update(role="admin")
 
 
 def every_rule() -> tuple[Any, ...]:
-    """Every rule family there is: the engine's defaults, and moderation if not among them."""
+    """Every rule family there is (the engine's defaults), each with its section in SETTINGS."""
     from shequn.playbook.engine import DEFAULT_RULES
-    from shequn.playbook.moderation.rule import Moderation
 
-    return DEFAULT_RULES + tuple(r for r in (Moderation,) if r not in DEFAULT_RULES)
+    missing = sorted({rule.name for rule in DEFAULT_RULES} - set(SETTINGS))
+    if missing:
+        raise SystemExit(f"SETTINGS has no section for rule(s) {', '.join(missing)}")
+    return DEFAULT_RULES
 
 
 def replay_child() -> None:
@@ -92,7 +152,7 @@ def replay_child() -> None:
 
     group = Group.objects.select_related("community").get(external_id="g0")
     rules = every_rule()
-    settings = {rule.name: {"enabled": True} for rule in rules}
+    settings = {rule.name: SETTINGS[rule.name] for rule in rules}
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0, cpu0 = time.perf_counter(), time.process_time()
     recorder = replay(group, settings, rules=rules)
@@ -149,6 +209,8 @@ def main() -> None:
     p.add_argument("--messages", type=int, default=1_000_000)
     p.add_argument("--database-url", help="a PostgreSQL URL: also replay on a fresh database")
     p.add_argument("--texts", choices=["distinct", "repeated"], default="distinct")
+    p.add_argument("--runs", type=int, default=2, help="replays of each filled store")
+    p.add_argument("--no-sqlite", action="store_true", help="replay on PostgreSQL only")
     p.add_argument("--child")
     args = p.parse_args()
     if args.child == "fill":
@@ -158,7 +220,7 @@ def main() -> None:
     sys.path.insert(0, HERE)
     from report_bench import fresh_pg
 
-    stores = [("sqlite", f"sqlite:///{SCRATCH}/replay.sqlite3")]
+    stores = [] if args.no_sqlite else [("sqlite", f"sqlite:///{SCRATCH}/replay.sqlite3")]
     pg = fresh_pg(args.database_url) if args.database_url else None
     if pg:
         stores.append(("postgresql", pg))
@@ -168,24 +230,30 @@ def main() -> None:
             child("fill", url, args.messages, args.texts)
             took = time.perf_counter() - started
             print(f"{name}: filled in {took:.0f} s ({args.texts} texts)", flush=True)
-            r = child("replay", url, args.messages)
-            print(
-                f"{name:10} {r['messages']:>9,} messages  {r['seconds']:6.1f} s  "
-                f"{r['per_second']:>8,.0f} messages/s ({r['per_cpu_second']:,.0f} per CPU-second "
-                f"of the replay; load {r['load_average']:.1f})  peak RSS {r['peak_rss_mb']:.0f} MB "
-                f"(+{r['rss_growth_mb']:.0f} MB during replay)  rules {', '.join(r['rules'])}",
-                flush=True,
-            )
-            print(f"{'':10} decisions: {r['decisions']}", flush=True)
-            print(
-                f"{'':10} welcome only (engine + history + state): "
-                f"{r['welcome_only_per_second']:,.0f} messages per CPU-second",
-                flush=True,
-            )
+            for run in range(1, args.runs + 1):
+                show(name, run, child("replay", url, args.messages))
     finally:
         shutil.rmtree(SCRATCH, ignore_errors=True)
         if pg:
             drop_pg(args.database_url, pg)
+
+
+def show(name: str, run: int, r: dict[str, Any]) -> None:
+    """Print one replay's figures."""
+    print(
+        f"{name:10} run {run}: {r['messages']:>9,} messages  {r['seconds']:6.1f} s  "
+        f"{r['per_second']:>8,.0f} messages/s ({r['per_cpu_second']:,.0f} per CPU-second "
+        f"of the replay; load {r['load_average']:.1f})  peak RSS {r['peak_rss_mb']:.0f} MB "
+        f"(+{r['rss_growth_mb']:.0f} MB during replay)",
+        flush=True,
+    )
+    print(f"{'':10} rules: {', '.join(r['rules'])}", flush=True)
+    print(f"{'':10} decisions: {r['decisions']}", flush=True)
+    print(
+        f"{'':10} welcome only (engine + history + state): "
+        f"{r['welcome_only_per_second']:,.0f} messages per CPU-second",
+        flush=True,
+    )
 
 
 def drop_pg(admin_url: str, url: str) -> None:

@@ -224,10 +224,19 @@ class Notify(Action):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Award(Action):
-    """Add ``points`` (negative to take back) to ``member``'s ledger."""
+    """Add ``points`` (negative to take back) to ``member``'s ledger.
+
+    ``source`` names what earned them (an event id), so it is counted once;
+    ``takes_back`` names the source of an earlier award this one reverses (only
+    when that award was made); ``at`` is when they were earned (the event's
+    time, for the daily cap; None: when the ledger writes them).
+    """
 
     member: Actor
     points: int
+    source: str = ""
+    takes_back: str = ""
+    at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -321,6 +330,21 @@ class Schedule(Action):
     payload: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeetupSignup(Action):
+    """Sign ``member`` up to the group's meetup named ``meetup`` (a title; "" = the next one).
+
+    ``cancel`` takes the sign-up back (the waitlist moves up). ``entries``: the
+    lines of a 接龙 whose title names the meetup; each line is a sign-up by name.
+    The store carries it out (``shequn.playbook.meetups_actions``).
+    """
+
+    member: Actor
+    meetup: str = ""
+    cancel: bool = False
+    entries: tuple[str, ...] = ()
+
+
 __all__ = [
     "MEMBERSHIP_EVENTS",
     "Action",
@@ -336,6 +360,7 @@ __all__ = [
     "JoinHow",
     "LeaveHow",
     "MarkEssence",
+    "MeetupSignup",
     "MemberJoined",
     "MemberLeft",
     "MemberRenamed",

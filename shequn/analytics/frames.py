@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 import polars as pl
 from django.db import connection
 
+from shequn.analytics.sqlite_reader import read_sqlite
+
 UTC_US = pl.Datetime("us", "UTC")
 
 
@@ -82,15 +84,11 @@ def read(sql: str, partition_on: str | None = None) -> pl.DataFrame:
 
     ``partition_on`` (a numeric column of the result) splits a large read over two
     connections on PostgreSQL, one per core; SQLite reads one file, so it is ignored.
+    On SQLite the read runs in a helper process (see ``sqlite_reader`` for why).
     """
-    if connection.vendor == "sqlite" and not connection.in_atomic_block:
-        # connectorx links its own copy of SQLite. Closing its connection while one
-        # of Django's is open in this process deletes the -wal file under Django's
-        # feet (POSIX locks never conflict within a process), corrupting the store.
-        # Closing this thread's connection first leaves connectorx alone on the file
-        # in a single-threaded server; Django reconnects on its next query.
-        connection.close()
-    if partition_on and connection.vendor == "postgresql":
+    if connection.vendor == "sqlite":
+        frame = read_sqlite(sql, database_uri())
+    elif partition_on:
         frame = pl.read_database_uri(
             sql, database_uri(), engine="connectorx", partition_on=partition_on, partition_num=2
         )

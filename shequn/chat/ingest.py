@@ -17,6 +17,7 @@ from itertools import islice
 
 import orjson
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from shequn.chat.bulk import Row, writer
@@ -89,6 +90,7 @@ def ingest(
                 run.chunk(chunk, first_index=stats.events)
                 stats.events += len(chunk)
             run.settle()
+            run.mark_changed()
         finally:
             run.writer.close()
         stats.groups_created = directory.created_groups - groups
@@ -143,6 +145,8 @@ class LiveIngest:
         if self.pending:
             rows, self.pending = self.pending, []
             self.run.writer.write(rows)
+            self.run.touched.update(row[0] for row in rows)  # type: ignore[misc]
+            self.run.mark_changed()
 
 
 def _chunks(events: Iterable[Event], size: int) -> Iterator[list[Event]]:
@@ -207,6 +211,7 @@ class _Run:
         self.writer = writer(inline)
         self.reactions: list[Reaction] = []
         self.rows = 0
+        self.touched: set[int] = set()  # groups given message rows since ``mark_changed``
         # Bound once: the row builder runs a million times.
         self.accounts = directory.accounts
         self.stays = directory.stays
@@ -239,6 +244,7 @@ class _Run:
         if rows:
             self.writer.write(rows)
             self.rows += len(rows)
+            self.touched.update(row[0] for row in rows)  # type: ignore[misc]
         if later:
             # Reactions and deletions refer to messages, which must be written first.
             self.settle()
@@ -250,6 +256,16 @@ class _Run:
         """Wait for the message writer, so the connection is ours and the counts are true."""
         self.stats.messages += self.writer.wait()
         self.stats.duplicates = self.rows - self.stats.messages
+
+    def mark_changed(self) -> None:
+        """Raise the messages version of the groups given rows (one UPDATE; none when idle).
+
+        Rows that turned out to be duplicates raise it too: a needless cache miss,
+        never a stale page.
+        """
+        if self.touched:
+            ids, self.touched = sorted(self.touched), set()
+            Group.objects.filter(pk__in=ids).update(messages_version=F("messages_version") + 1)
 
     def _group(self, event: Event) -> Group:
         try:

@@ -81,8 +81,6 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["group", "at"], name="message_group_at"),
             models.Index(fields=["group", "sender", "at"], name="message_group_sender_at"),
-            # The console's cache version: a group's latest message id in one descent.
-            models.Index(fields=["group", "id"], name="message_group_id"),
         ]
 
 

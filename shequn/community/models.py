@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -112,6 +113,9 @@ class Group(models.Model):
     )
     created_at = models.DateTimeField(_("created"), null=True, blank=True)
     settings = models.JSONField(default=dict, blank=True)
+    # Raised by ingest whenever it stores new messages here: the console's caches are
+    # keyed by it. Cheaper than an index for MAX(id), which every insert would pay.
+    messages_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("group")
@@ -409,3 +413,34 @@ class AdmissionRequest(models.Model):
             models.Index(fields=["group", "status"], name="admission_group_status"),
             models.Index(fields=["group", "account"], name="admission_group_account"),
         ]
+
+
+# --- points ledger (积分; WeTool-style): check-ins, invites and later referrals -------------
+
+
+class PointsEntry(models.Model):
+    """One line of a member's points ledger: points earned (or taken back, negative).
+
+    Unique on (person, rule, source): the event that earned the points is named
+    by ``source``, so a repeated event or a replayed history never counts twice.
+    """
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="points")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="points")
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.SET_NULL)
+    points = models.IntegerField(_("points"))
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    rule = models.CharField(max_length=64)
+    source = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("points entry")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "rule", "source"], name="points_source")
+        ]
+        indexes = [models.Index(fields=["person", "created_at"], name="points_person_at")]
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.points:+d} ({self.rule})"

@@ -177,6 +177,7 @@ def set_rule_settings(
 #: first use (the modules import this one). Without it, switching such a rule on in the
 #: console would do nothing until someone started the first job by hand.
 ON_SAVE: dict[str, str] = {
+    "checkin": "shequn.playbook.checkin_jobs.settings_saved",
     "elimination": "shequn.playbook.elimination_actions.settings_saved",
     "essence": "shequn.playbook.essence_jobs.settings_saved",
 }

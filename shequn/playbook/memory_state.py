@@ -41,6 +41,9 @@ from shequn.events import (
 )
 from shequn.playbook.admission_memory import AdmissionMemory
 from shequn.playbook.admission_view import AdmissionView
+from shequn.playbook.checkin import is_checkin
+from shequn.playbook.checkin_rule import CheckinRuleConfig, config_from
+from shequn.playbook.surveys_view import SurveyView
 
 #: The actions that count as a strike (as StoreState counts them), and the outcomes that count.
 STRIKES = frozenset({"Warn", "Mute", "Remove"})
@@ -127,6 +130,10 @@ class MemoryState:
         self._last_message = ("", "", 0)  # the latest message: its id, author, time
         self._replied: dict[tuple[str, str], array[int]] = {}  # (rule, author) → times
         self.admissions = AdmissionMemory(codes)  # admission requests; invite codes given
+        # check-in and points: check-in messages recognised as they pass; stays' inviters
+        self._checkins: dict[str, list[tuple[datetime, str]]] = {}
+        self._inviters: dict[str, Actor | None] = {}
+        self._checkin_config: CheckinRuleConfig | None = None  # read once, when first needed
 
     # --- GroupState --------------------------------------------------------------
 
@@ -209,6 +216,7 @@ class MemoryState:
             actor = event.actor
             if actor is not None:
                 self._spoke(actor.id, actor.name, event)
+                self._checked_in(actor.id, event)
                 self._last_message = (event.event_id, actor.id, micros(event.at))
         elif isinstance(event, MemberJoined):
             self._joined(event)
@@ -289,6 +297,31 @@ class MemoryState:
         """The owner's name of invite code ``code`` among the codes given ("" if none)."""
         return self.admissions.code_owner(code)
 
+    # --- follow-up surveys (shequn.playbook.surveys) ---------------------------------
+
+    def open_survey(self, member_id: str) -> SurveyView | None:
+        """None: a replay of history sends no surveys, so none is open."""
+        return None
+
+    # --- check-in and points (shequn.playbook.checkin_rule, shequn.playbook.points) ---
+
+    def checkin_times(self, member_id: str, until: datetime, exclude: str = "") -> list[datetime]:
+        """The account's check-in messages observed so far with at <= until, bar ``exclude``."""
+        seen = self._checkins.get(member_id, ())
+        return [at for at, event_id in seen if at <= until and event_id != exclude]
+
+    def inviter(self, member_id: str) -> Actor | None:
+        """Who invited the account into its latest stay (as its join event said)."""
+        return self._inviters.get(member_id)
+
+    def _checked_in(self, member_id: str, event: MessagePosted) -> None:
+        """Note the message when the group's check-in settings recognise it (as the store does)."""
+        config = self._checkin_config
+        if config is None:
+            config = self._checkin_config = config_from(self._settings)
+        if is_checkin(str(event.kind), event.text, config):
+            self._checkins.setdefault(member_id, []).append((event.at, event.event_id))
+
     # --- how ingest keeps stays (shequn.community.membership) ----------------------
 
     def _account(self, member_id: str, name: str) -> None:
@@ -320,8 +353,10 @@ class MemoryState:
             if latest.joined_at is None:  # seen speaking before the join was known
                 latest.joined_at = event.at
                 self._first_joined.setdefault(member.id, event.at)
+                self._inviters[member.id] = event.inviter
             return
         self._stays.setdefault(member.id, []).append(Stay(joined_at=event.at, nickname=member.name))
+        self._inviters[member.id] = event.inviter
         self._first_joined.setdefault(member.id, event.at)
         self._present += 1
 

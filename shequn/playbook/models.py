@@ -251,3 +251,118 @@ class EliminationNotice(models.Model):
 
     def __str__(self) -> str:
         return f"elimination notice to {self.account_id} in {self.group_id} ({self.state})"
+
+
+class Meetup(models.Model):
+    """An offline meetup (线下活动) of a group: when (UTC), where, how many places.
+
+    Sign-ups beyond ``capacity`` wait in order (``MeetupSignup.Status.WAITING``);
+    ``remind_hours`` are the hours before ``starts_at`` at which the group is
+    reminded. ``attendance_at`` is when an operator last took attendance.
+    """
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="meetups")
+    title = models.CharField(max_length=100)
+    starts_at = models.DateTimeField()
+    place = models.CharField(max_length=200)
+    capacity = models.PositiveIntegerField()
+    remind_hours = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attendance_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "title"], name="meetup_title")]
+
+    def __str__(self) -> str:
+        return f"{self.title} @ {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class MeetupSignup(models.Model):
+    """One sign-up to a meetup: a chat account, or only a name (from a 接龙 line).
+
+    ``key`` ("account:<id>" or "name:<folded name>") keeps one sign-up per
+    person per meetup; ``position`` orders sign-ups, so the waitlist is promoted
+    first come, first served.
+    """
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", "confirmed"
+        WAITING = "waiting", "waiting"
+        CANCELLED = "cancelled", "cancelled"
+
+    class Via(models.TextChoices):
+        COMMAND = "command", "command"
+        JIELONG = "jielong", "jielong"
+        CONSOLE = "console", "console"
+
+    meetup = models.ForeignKey(Meetup, on_delete=models.CASCADE, related_name="signups")
+    account = models.ForeignKey(
+        Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(max_length=255)
+    key = models.CharField(max_length=300)
+    via = models.CharField(max_length=16, choices=Via.choices)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    position = models.PositiveIntegerField()
+    signed_at = models.DateTimeField()
+    attended = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["meetup", "key"], name="meetup_signup_once")]
+        indexes = [
+            models.Index(fields=["meetup", "status", "position"], name="meetup_signup_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.meetup_id} ({self.status})"
+
+
+# --- surveys (回访): shequn.playbook.surveys ----------------------------------------
+
+
+class Survey(models.Model):
+    """A follow-up survey (回访) of a group: a few questions sent to chosen members.
+
+    ``questions``: a list of ``{"kind": "choice"|"scale"|"text", "text": …, "choices":
+    […], "field": "needs"|"offers"|""}`` (see ``surveys.Question``). ``group_fallback``:
+    where the platform cannot message a member directly, ask in the group, naming them.
+    """
+
+    class Kind(models.TextChoices):
+        CUSTOM = "custom"
+        NEWCOMER = "newcomer"
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="surveys")
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CUSTOM)
+    questions = models.JSONField(default=list)
+    group_fallback = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SurveyResponse(models.Model):
+    """One member's copy of a survey: how it reached them and their answers so far."""
+
+    class State(models.TextChoices):
+        OPEN = "open"
+        DONE = "done"
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    via = models.CharField(max_length=16, blank=True)  # direct, group, or "" (not delivered)
+    sent_at = models.DateTimeField()
+    answers = models.JSONField(default=list)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "account"], name="survey_response_once")
+        ]
+        indexes = [models.Index(fields=["account", "state"], name="survey_response_open")]

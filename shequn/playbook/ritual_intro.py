@@ -67,6 +67,8 @@ _LINK = re.compile(r"https?://|www\.|\b[a-z0-9-]+\.(?:com|cn|net|org|io)\b", re.
 
 #: Full-width ASCII forms (and the ideographic space) to ASCII: one character for one.
 _NARROW = {c + 0xFEE0: c for c in range(0x21, 0x7F)} | {0x3000: 0x20}
+#: What every label needs, before and after ``narrow``: a colon or an opening bracket.
+_MARKS = re.compile("[:【\\[「『(<：［（＜]")
 
 
 def normalise(text: str) -> str:
@@ -131,6 +133,8 @@ def parse_intro(text: str, limit: int = 2000) -> Intro:
 
     A label repeated (two ``需要：`` lines) joins its values with a new line.
     """
+    if _MARKS.search(text) is None:
+        return Intro()  # no colon and no bracket: no label (most chat; a cheap scan)
     norm = narrow(text)  # labels are matched here; values are cut from ``text`` itself
     matches = list(_LABEL.finditer(norm))
     if not matches:

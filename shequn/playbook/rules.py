@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shequn.events import Action, Actor, Event, MemberJoined, MemberLeft
 from shequn.playbook.admission_view import AdmissionView
+from shequn.playbook.surveys_view import SurveyView
 
 #: The roles a rule may exempt (the community's MemberRole values other than "member").
 ExemptRole = Literal["owner", "admin", "assistant", "monitor", "kol"]
@@ -135,6 +136,23 @@ class GroupState(Protocol):
 
         Counted: Reply actions of ``rule`` (performed or dry-run) to those messages.
         """
+        ...
+
+    # --- follow-up surveys (shequn.playbook.surveys) ---
+
+    def open_survey(self, member_id: str) -> SurveyView | None:
+        """The account's open survey response in this group, oldest first (None: none open)."""
+        ...
+
+    # --- check-in and points (shequn.playbook.checkin_rule, shequn.playbook.points) ---
+
+    def checkin_times(self, member_id: str, until: datetime, exclude: str = "") -> list[datetime]:
+        """When the account checked in here (messages the group's ``checkin`` settings
+        recognise) with at <= until, oldest first; the message ``exclude`` never counts."""
+        ...
+
+    def inviter(self, member_id: str) -> Actor | None:
+        """Who invited the account into its latest stay here (None when unknown)."""
         ...
 
 

@@ -15,10 +15,12 @@ from django.db.models import Q, QuerySet
 from shequn.chat.models import Message
 from shequn.community.models import Account, AuditLog, Group, Membership
 from shequn.events import Actor
-from shequn.playbook import admission_store
+from shequn.playbook import admission_store, checkin_store
 from shequn.playbook.admission_view import AdmissionView
 from shequn.playbook.models import Greeting
 from shequn.playbook.moderation.undo import UNDOES
+from shequn.playbook.surveys_actions import open_view
+from shequn.playbook.surveys_view import SurveyView
 
 #: The actions that count as a strike against a member (moderation's ladder).
 STRIKES = ("Warn", "Mute", "Remove")
@@ -228,6 +230,32 @@ class StoreState:
             community_id=self.group.community_id, group=self.group, rule=rule, action="Reply",
             outcome__in=_DECIDED, details__action__message_id__in=ids,
         ).count()  # fmt: skip
+
+    # --- follow-up surveys (shequn.playbook.surveys) ---
+
+    def open_survey(self, member_id: str) -> SurveyView | None:
+        """The account's oldest open survey response in this group."""
+        account_id = self._account_id(member_id)
+        return None if account_id is None else open_view(self.group, account_id)
+
+    # --- check-in and points (shequn.playbook.checkin_rule, shequn.playbook.points) ---
+
+    def checkin_times(self, member_id: str, until: datetime, exclude: str = "") -> list[datetime]:
+        """The account's check-in messages here up to ``until`` (one indexed query)."""
+        account_id = self._account_id(member_id)
+        if account_id is None:
+            return []
+        return checkin_store.checkin_times(self.group, account_id, until, exclude)
+
+    def inviter(self, member_id: str) -> Actor | None:
+        """The inviter of the account's latest stay here."""
+        found = (
+            self._stays(member_id).order_by("-pk")
+            .values_list("inviter__external_id", "inviter__display_name").first()
+        )  # fmt: skip
+        if found is None or not found[0]:
+            return None
+        return Actor(id=found[0], name=found[1] or "")
 
 
 def _standing(community_id: int, entries: QuerySet[AuditLog]) -> set[int]:

@@ -29,6 +29,9 @@ HANDLERS: dict[str, str] = {
     "QueueAdmission": "shequn.playbook.admission_store.queue_admission",
     "RecordAnswer": "shequn.playbook.admission_store.record_answer",
     "Admit": "shequn.playbook.admission_store.admit",
+    "Award": "shequn.playbook.points.award",
+    "SurveyAnswer": "shequn.playbook.surveys_actions.record_answer",
+    "MeetupSignup": "shequn.playbook.meetups_actions.signup_action",
 }
 
 _loaded: dict[str, StoreHandler] = {}

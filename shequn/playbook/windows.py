@@ -20,6 +20,7 @@ latest window ended or the day began). Hours are the community's (or
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_right
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import ClassVar, Literal, Self
@@ -223,9 +224,12 @@ class Windows:
         self.holidays = frozenset(config.holidays)
         self.chat_hours = config.chat_hours_text()
         self.hours = {w.name: w.describe() for w in config.topic_windows}
-        # The period of the latest minute asked about: messages come in order, and many
-        # share a minute (boundaries are whole minutes, so the answer holds for all of it).
-        self._minute: tuple[str, datetime] | None = None
+        # The period of the latest stretch asked about: messages come in order, and the
+        # answer changes only on another day or at a window's start or end (whole local
+        # minutes, ``_bounds``), so it holds for the whole stretch between two of them.
+        windows = [*config.chat_hours, *config.topic_windows]
+        self._bounds = sorted({t.hour * 60 + t.minute for w in windows for t in (w.start, w.end)})
+        self._stretch: tuple[str, date, int] | None = None
         self._period: Period = None
 
     def __call__(self, event: Event, state: GroupState) -> list[Action]:
@@ -250,13 +254,13 @@ class Windows:
 
         None: a holiday, chat hours, or no rule for the moment (free).
         """
-        key = (zone_name, at.replace(second=0, microsecond=0))
-        if self._minute != key:
-            self._minute, self._period = key, self._find_period(at, zone_name)
+        local = at.astimezone(zone(zone_name) or ZoneInfo("UTC"))
+        key = (zone_name, local.date(), bisect_right(self._bounds, local.hour * 60 + local.minute))
+        if self._stretch != key:
+            self._stretch, self._period = key, self._find_period(local)
         return self._period
 
-    def _find_period(self, at: datetime, zone_name: str) -> Period:
-        local = at.astimezone(zone(zone_name) or ZoneInfo("UTC"))
+    def _find_period(self, local: datetime) -> Period:
         if local.date() in self.holidays:
             return None
         for window in self.config.topic_windows:
@@ -303,8 +307,8 @@ class Windows:
         where = f"topic window {window.name}" if window is not None else "outside chat hours"
         return [
             Reply(
-                platform=event.platform, group=event.group, reason=f"{name}: idle chat {where}",
-                message_id=event.event_id, text=text,
+                platform=event.platform, group=event.group, rule=NAME,
+                reason=f"{name}: idle chat {where}", message_id=event.event_id, text=text,
             )
         ]  # fmt: skip
 

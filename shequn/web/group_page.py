@@ -7,7 +7,7 @@ waiting for a first answer (the ``newcomers`` metric's ``waiting`` evidence). Th
 report and the parts of the page built from it are cached.
 
 Cache invalidation: the parts are keyed by the group's data version
-(``overview.data_version``: latest message id and membership counts) and the
+(``overview.data_version``: messages version and membership counts) and the
 language. A new message, a join or a leave gives a new version, so the next
 request builds the parts afresh from a fresh report; old entries are never read
 again and expire after ``overview.TIMEOUT``. Recent joins and leaves are read from

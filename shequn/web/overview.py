@@ -7,11 +7,11 @@ rest of the page) are kept in Django's cache; the group page reuses the same
 cached report.
 
 Cache invalidation: every key is built from the group's *data version*
-(``queries.data_version``): its id, the id of its latest stored message and its
-membership counts (all rows and those not left). A new message changes the latest
-id; a join adds a membership row and a leave marks one as left, so each changes a
-count. Any of these gives a new key, the next request computes afresh, and the old
-entry is never read again (it expires after ``TIMEOUT``). The timeout also bounds
+(``queries.data_version``): its id, its messages version (raised by every ingest
+that stores messages) and its membership counts (all rows and those not left). A
+new message raises the version; a join adds a membership row and a leave marks
+one as left, so each changes a count. Any of these gives a new key, the next
+request computes afresh, and the old entry is never read again (it expires after ``TIMEOUT``). The timeout also bounds
 how stale a verdict that depends on time alone (a group going quiet) can get. Edits
 that change no message or membership (a tier, a tag, a group's kind) show after the
 timeout. The overview reads every group's version in three queries

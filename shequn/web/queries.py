@@ -2,8 +2,8 @@
 
 The overview runs on every home page load, so its figures for all groups come in a
 fixed number of queries whatever the number of groups, each answered from an index:
-a group's latest message time through ``(group, at)``, its latest message id (the
-cache version) through ``(group, id)``, both as one correlated ``LIMIT 1`` per group.
+a group's latest message time through ``(group, at)`` as one correlated ``LIMIT 1``
+per group, and its messages version (the cache version, raised by ingest) off the row.
 Counting a group's messages walks all of them (hundreds of milliseconds at a million),
 so that count is kept with the cached summary instead (``overview.Summary.messages``).
 """
@@ -29,9 +29,9 @@ class GroupRow:
     version: str | None  # the group's data version (see ``data_version``); None: no messages
 
 
-def format_version(group_id: int, latest: int | None, rows: int, current: int) -> str | None:
-    """``<group id>:<latest message id>:<stays>:<current stays>``; None with no messages."""
-    return None if latest is None else f"{group_id}:{latest}:{rows}:{current}"
+def format_version(group_id: int, messages: int, rows: int, current: int) -> str | None:
+    """``<group id>:<messages version>:<stays>:<current stays>``; None with no messages."""
+    return None if not messages else f"{group_id}:{messages}:{rows}:{current}"
 
 
 def _stay_counts(group_ids: list[int]) -> dict[int, tuple[int, int, int]]:
@@ -49,12 +49,10 @@ def _stay_counts(group_ids: list[int]) -> dict[int, tuple[int, int, int]]:
     return {gid: (n, current, accounts) for gid, n, current, accounts in rows}
 
 
-def latest_message_id(group_id: int) -> int | None:
-    """The id of the group's newest stored message (one index descent on ``(group, id)``)."""
-    found = (
-        Message.objects.filter(group_id=group_id).order_by("-id").values_list("id", flat=True)[:1]
-    )
-    return next(iter(found), None)
+def messages_version(group_id: int) -> int:
+    """The group's messages version as stored now (0: no messages ever stored)."""
+    found = Group.objects.filter(pk=group_id).values_list("messages_version", flat=True)
+    return next(iter(found), 0)
 
 
 def data_version(group: Group) -> str | None:
@@ -63,8 +61,8 @@ def data_version(group: Group) -> str | None:
     Every cache key of a group's report and pages is built from it (see
     ``shequn.web.overview`` for what invalidates what).
     """
-    latest = latest_message_id(group.pk)
-    if latest is None:
+    latest = messages_version(group.pk)
+    if not latest:
         return None
     rows, current, _ = _stay_counts([group.pk]).get(group.pk, (0, 0, 0))
     return format_version(group.pk, latest, rows, current)
@@ -77,11 +75,8 @@ def archive_version(community: Community) -> str:
     to a member's archive (fields, tags, merges, imports) is audited, so a new audit
     id stands for any of them. Costs three small indexed queries.
     """
-    newest = Message.objects.filter(group_id=OuterRef("pk")).order_by("-id").values("id")[:1]
     latest = dict(
-        Group.objects.filter(community=community)
-        .annotate(latest_id=Subquery(newest))
-        .values_list("pk", "latest_id")
+        Group.objects.filter(community=community).values_list("pk", "messages_version")
     )
     stays = _stay_counts(list(latest))
     audit = AuditLog.objects.filter(community=community).order_by("-id").values_list("id")[:1]
@@ -96,7 +91,6 @@ def group_rows(communities: list[Community]) -> list[GroupRow]:
     groups = list(
         Group.objects.filter(community__in=communities)
         .annotate(
-            latest_id=Subquery(newest.order_by("-id").values("id")[:1]),
             latest_at=Subquery(newest.order_by("-at").values("at")[:1]),
         )
         .order_by("name")
@@ -111,7 +105,7 @@ def group_rows(communities: list[Community]) -> list[GroupRow]:
                 group=g,
                 members=accounts,
                 last_message_at=g.latest_at,
-                version=format_version(g.pk, g.latest_id, n, current),
+                version=format_version(g.pk, g.messages_version, n, current),
             )
         )
     return rows
@@ -123,5 +117,5 @@ __all__ = [
     "data_version",
     "format_version",
     "group_rows",
-    "latest_message_id",
+    "messages_version",
 ]

@@ -10,12 +10,14 @@ from shequn.web import (
     edit,
     export,
     favicon,
+    meetups,
     member_import,
     members,
     merge,
     notes,
     rules,
     staff,
+    surveys,
     tier_suggestion,
     ties,
     views,
@@ -122,6 +124,14 @@ urlpatterns = [
     ),
     path("columns/<int:column_id>/", columns.column_view, name="column"),
     path("columns/<int:column_id>/queue/", columns.column_queue_view, name="column_queue"),
+    # Follow-up surveys (回访): per group, the newcomer survey switch, one survey (send, responses).
+    path("groups/<int:group_id>/surveys/", surveys.group_surveys_view, name="group_surveys"),
+    path(
+        "groups/<int:group_id>/surveys/newcomers/",
+        surveys.group_surveys_newcomers_view,
+        name="group_surveys_newcomers",
+    ),
+    path("surveys/<int:survey_id>/", surveys.survey_view, name="survey"),
     # Admission thresholds (门槛): the queue, operators' decisions, invite codes.
     path("groups/<int:group_id>/admission/", admission.admission_view, name="group_admission"),
     path(
@@ -135,4 +145,7 @@ urlpatterns = [
         name="invite_code_create",
     ),
     path("api/", api.urls),
+    # Meetups (线下活动): per group, and one meetup with its sign-ups and attendance.
+    path("groups/<int:group_id>/meetups/", meetups.group_meetups_view, name="group_meetups"),
+    path("meetups/<int:meetup_id>/", meetups.meetup_view, name="meetup"),
 ]

@@ -10,11 +10,12 @@ connections still open in other threads. Their next writes go to the deleted
 file, and every connection opened afterwards fails ("disk I/O error",
 "database disk image is malformed").
 
-``frames.read`` now closes the reading thread's Django connection first, which
-makes the single-threaded case (``shequn serve``) safe; connections held by
-*other* threads of a threaded server remain exposed (see the closing note).
-This test runs the case on a scratch SQLite store in a child process, so that
-the session's test database is not harmed.
+``frames.read`` now reads SQLite from a helper process
+(``shequn.analytics.sqlite_reader``), where the locks of this process's
+connections are real, so the log is left alone: connections held by other
+threads (a threaded server, the engine's worker threads) stay sound. This test
+runs the case on a scratch SQLite store in a child process, so that the
+session's test database is not harmed.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = """
 import json, threading
+from concurrent.futures import ThreadPoolExecutor
 import django
 django.setup()
 from django.core.management import call_command
@@ -56,10 +58,15 @@ def in_new_thread(fn):
     return out["value"]
 
 
+worker = ThreadPoolExecutor(1)  # a server thread whose connection stays open throughout
+worker.submit(lambda: Person.objects.get(pk=pk).tier).result()
+Person.objects.get(pk=pk)  # and this thread's, open too
 read("SELECT count(*) AS n FROM chat_message")  # what the overview does on a cache miss
 update_person(Person.objects.get(pk=pk), by="test", tier="big")  # an edit, on an open connection
+worker.submit(lambda: update_person(Person.objects.get(pk=pk), by="test", city="杭州")).result()
 print(json.dumps({
     "tier": in_new_thread(lambda: Person.objects.get(pk=pk).tier),
+    "city": in_new_thread(lambda: Person.objects.get(pk=pk).city),
     "integrity": in_new_thread(
         lambda: connection.cursor().execute("PRAGMA integrity_check").fetchone()[0]
     ),
@@ -80,4 +87,4 @@ def test_write_after_analytics_read_is_seen_by_a_new_connection(tmp_path: Path) 
     )
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result == {"tier": "big", "integrity": "ok"}
+    assert result == {"tier": "big", "city": "杭州", "integrity": "ok"}

@@ -223,3 +223,25 @@ def test_live_ingest_refuses_a_bad_event_and_keeps_the_ones_before(community: Co
         live.add(bad_join)  # through ``ingest``, which wrote the held rows first
     assert live.stale
     assert sorted(Message.objects.values_list("external_id", flat=True)) == ["m2", "m4"]
+
+
+def test_storing_messages_raises_their_groups_version_only(community: Community) -> None:
+    """The console's caches are keyed by it: a new message must give a new version."""
+
+    def versions() -> dict[str, int]:
+        return dict(Group.objects.values_list("external_id", "messages_version"))
+
+    ingest([joined(0, "u1"), joined(1, "u1", group="g2")], community)
+    assert versions() == {"g1": 0, "g2": 0}  # joins alone: no messages yet
+    ingest([message(2), message(3)], community)
+    assert versions() == {"g1": 1, "g2": 0}
+    from shequn.chat.ingest import LiveIngest
+
+    live = LiveIngest(community)
+    live.add(message(4, group="g2"))  # the group is new to this door: stored at once
+    assert versions()["g2"] == 1
+    live.add(message(5, group="g2"))
+    assert versions()["g2"] == 1  # held, not stored yet
+    live.flush()
+    live.flush()  # nothing held: nothing raised
+    assert versions() == {"g1": 1, "g2": 2}

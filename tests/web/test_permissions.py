@@ -30,6 +30,8 @@ from shequn.community.models import Account, Group, Link, Staff
 from tests.store.factories import T0, joined, message
 from tests.web.test_columns_kit import column_for_matrix
 from tests.web.test_csp import fill, patterns
+from tests.web.test_meetups_kit import meetup_for_matrix
+from tests.web.test_surveys_kit import survey_for_matrix
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.store]
 
@@ -68,6 +70,8 @@ def build() -> dict[str, Any]:
         "token": default_token_generator.make_token(invited),
         "rule": "welcome",
         "column_id": column_for_matrix(Group.objects.get(external_id="g1")),
+        "survey_id": survey_for_matrix(Group.objects.get(external_id="g1")),
+        "meetup_id": meetup_for_matrix(Group.objects.get(external_id="g1")),
     }
 
 
@@ -125,6 +129,13 @@ MATRIX: dict[str, dict[str, tuple[int, ...]]] = {
     "group_columns_engagement": {"get": READ_A},
     "column": {"get": READ_A, "post": FORM_A},
     "column_queue": {"get": NO_GET, "post": FORM_A},
+    # Surveys (回访): everyone in A reads; operators and owners create, send, switch on newcomers.
+    "group_surveys": {"get": READ_A, "post": FORM_A},
+    "group_surveys_newcomers": {"get": NO_GET, "post": WRITE_A},
+    "survey": {"get": READ_A, "post": FORM_A},
+    # Meetups: everyone in A reads; operators and owners edit (viewers 403).
+    "group_meetups": {"get": READ_A, "post": FORM_A},
+    "meetup": {"get": READ_A, "post": FORM_A},
 }
 
 

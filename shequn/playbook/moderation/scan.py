@@ -30,6 +30,7 @@ from shequn.events import (
 )
 from shequn.playbook.admission_view import AdmissionView
 from shequn.playbook.moderation.rule import Moderation, ModerationConfig
+from shequn.playbook.surveys_view import SurveyView
 
 Key = tuple[str, str]  # (group, member)
 
@@ -148,6 +149,19 @@ class MemoryGroup:
 
     def invite_code_owner(self, code: str) -> str:
         return ""
+
+    # --- follow-up surveys: unknown to a moderation scan ---
+
+    def open_survey(self, member_id: str) -> SurveyView | None:
+        return None
+
+    # --- check-in and points: unknown to a moderation scan ---
+
+    def checkin_times(self, member_id: str, until: datetime, exclude: str = "") -> list[datetime]:
+        return []
+
+    def inviter(self, member_id: str) -> Actor | None:
+        return None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,27 @@ _FAKE_DOT = re.compile(
 )
 
 
+def _symbol_class() -> re.Pattern[str]:
+    """A character that ``compact`` may drop: of an emoji category in the Basic Multilingual
+    Plane (scanned once), or any character beyond it (checked one by one there)."""
+    runs: list[str] = []
+    start = -1
+    for code in range(0x10000):
+        hit = unicodedata.category(chr(code)) in _EMOJI_CATEGORIES
+        if hit and start < 0:
+            start = code
+        elif not hit and start >= 0:
+            runs.append(f"\\U{start:08x}-\\U{code - 1:08x}")
+            start = -1
+    if start >= 0:
+        runs.append(f"\\U{start:08x}-\\U0000ffff")
+    return re.compile("[" + "".join(runs) + "\\U00010000-\\U0010ffff]")
+
+
+#: Most chat has no emoji or symbol: ``compact`` then leaves every character as it is.
+_SYMBOL = _symbol_class()
+
+
 def normalize(text: str) -> str:
     """NFKC (full-width → ASCII, ① → 1), invisible characters removed, case folded."""
     text = unicodedata.normalize("NFKC", text)
@@ -46,6 +67,13 @@ def compact(normalized: str) -> str:
     """
     if normalized.isascii():
         return _FAKE_DOT.sub(".", normalized) if "dot" in normalized else normalized
+    text = _dropped(normalized) if _SYMBOL.search(normalized) else normalized
+    text = _CHINESE_RUN.sub(lambda m: m.group(0).translate(_CHINESE_DIGITS), text)
+    return _FAKE_DOT.sub(".", text)
+
+
+def _dropped(normalized: str) -> str:
+    """``normalized`` with its emoji and symbols dropped or made spaces (see ``compact``)."""
     out: list[str] = []
     pending = False
     for ch in normalized:
@@ -56,9 +84,7 @@ def compact(normalized: str) -> str:
             out.append(" ")
         pending = False
         out.append(ch)
-    text = "".join(out)
-    text = _CHINESE_RUN.sub(lambda m: m.group(0).translate(_CHINESE_DIGITS), text)
-    return _FAKE_DOT.sub(".", text)
+    return "".join(out)
 
 
 def join_cjk(text: str) -> str:
