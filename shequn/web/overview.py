@@ -8,14 +8,15 @@ cached report.
 
 Cache invalidation: every key is built from the group's *data version*
 (``queries.data_version``): its id, its messages version (raised by every ingest
-that stores messages) and its membership counts (all rows and those not left). A
-new message raises the version; a join adds a membership row and a leave marks
-one as left, so each changes a count. Any of these gives a new key, the next
-request computes afresh, and the old entry is never read again (it expires after ``TIMEOUT``). The timeout also bounds
-how stale a verdict that depends on time alone (a group going quiet) can get. Edits
-that change no message or membership (a tier, a tag, a group's kind) show after the
-timeout. The overview reads every group's version in three queries
-(``queries.group_rows``) and every summary in one cache read.
+that stores messages) and its membership counts (all rows and those not left). A new
+message raises the version; a join adds a membership row and a leave marks one as
+left, so each changes a count. Any of these gives a new key, the next request
+computes afresh, and the old entry is never read again (it expires after
+``TIMEOUT``). The timeout also bounds how stale a verdict that depends on time alone
+(a group going quiet) can get. Edits that change no message or membership (a tier, a
+tag, a group's kind) show after the timeout. The overview reads every group's
+version in three queries (``queries.group_rows``) and every summary in one cache
+read.
 """
 
 from __future__ import annotations
