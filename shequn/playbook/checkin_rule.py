@@ -32,7 +32,7 @@ from shequn.playbook.checkin import (
     is_checkin,
     streaks,
 )
-from shequn.playbook.rules import GroupState, exempt
+from shequn.playbook.rules import GroupState, RuleConfig, exempt
 from shequn.playbook.welcome import render
 
 NAME = "checkin"
@@ -96,7 +96,7 @@ class CheckinRule:
     """On MessagePosted: a Reply (and an Award) for a member's first check-in of the day."""
 
     name: ClassVar[str] = NAME
-    Config: ClassVar[type[CheckinRuleConfig]] = CheckinRuleConfig
+    Config: ClassVar[type[RuleConfig]] = CheckinRuleConfig
     greets: ClassVar[bool] = False
 
     def __init__(self, config: CheckinRuleConfig) -> None:

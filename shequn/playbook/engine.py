@@ -32,13 +32,17 @@ from shequn.connectors.base import Connector, ConnectorError, Unsupported, actio
 from shequn.events import Action, Actor, Event, MemberJoined, Mute, Notify
 from shequn.playbook.actions import enqueue
 from shequn.playbook.admission import Admission
+from shequn.playbook.checkin_rule import CheckinRule
 from shequn.playbook.essence import Essence
+from shequn.playbook.meetups import MeetupSignupRule
 from shequn.playbook.models import Greeting
 from shequn.playbook.moderation.rule import Moderation
+from shequn.playbook.points import InvitePoints
 from shequn.playbook.ritual import Ritual
 from shequn.playbook.rules import GroupState, Rule, RuleType, configure
 from shequn.playbook.state import StoreState
 from shequn.playbook.store_actions import StoreHandler, handler_for
+from shequn.playbook.surveys import SurveyAnswers
 from shequn.playbook.welcome import Welcome
 from shequn.playbook.windows import Windows
 
@@ -46,8 +50,12 @@ log = logging.getLogger(__name__)
 
 #: The rules every group may switch on, in the order they run: who may stay first
 #: (admission), then what may be posted (moderation), then greeting and the entry
-#: ritual, the chat windows, and essence last (it only marks).
-DEFAULT_RULES: tuple[RuleType, ...] = (Admission, Moderation, Welcome, Ritual, Windows, Essence)
+#: ritual, the chat windows, check-ins and points, meetup sign-ups, survey answers,
+#: and essence last (it only marks).
+DEFAULT_RULES: tuple[RuleType, ...] = (
+    Admission, Moderation, Welcome, Ritual, Windows,
+    CheckinRule, InvitePoints, MeetupSignupRule, SurveyAnswers, Essence,
+)  # fmt: skip
 
 Outcome = AuditLog.Outcome
 ZERO = timedelta(0)

@@ -29,6 +29,7 @@ from shequn.web.elimination import (
     elimination_run_view,
     elimination_view,
 )
+from shequn.web.moderation import moderation_undo_view, moderation_view
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -110,6 +111,13 @@ urlpatterns = [
         "groups/<int:group_id>/elimination/readmit/",
         elimination_readmit_view,
         name="group_elimination_readmit",
+    ),
+    # Moderation (广告管理): the review queue, with one-click undo.
+    path("groups/<int:group_id>/moderation/", moderation_view, name="group_moderation"),
+    path(
+        "groups/<int:group_id>/moderation/undo/",
+        moderation_undo_view,
+        name="group_moderation_undo",
     ),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

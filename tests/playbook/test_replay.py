@@ -46,7 +46,13 @@ def every_rule_on() -> dict[str, Any]:
 def live_decisions(community: Community, group: Group) -> list[Key]:
     """What the live engine decided in ``group``, from the audit log, oldest first."""
     rows = AuditLog.objects.filter(community=community, group=group).order_by("pk")
-    return [(r.rule, r.action, r.target, r.reason) for r in rows if r.action != "rule"]
+    # The points ledger audits each line it writes beside the Award that wrote it: a
+    # consequence in the store, which a replay (storing nothing) has no reason to show.
+    return [
+        (r.rule, r.action, r.target, r.reason)
+        for r in rows
+        if r.action not in ("rule", "points")
+    ]
 
 
 def replayed(decisions: Sequence[Decision]) -> list[Key]:

@@ -114,6 +114,9 @@ MATRIX: dict[str, dict[str, tuple[int, ...]]] = {
     "group_elimination": {"get": READ_A},
     "group_elimination_run": {"get": NO_GET, "post": WRITE_A},
     "group_elimination_readmit": {"get": NO_GET, "post": FORM_A},
+    # Moderation review queue: any role reads; operators and owners undo.
+    "group_moderation": {"get": READ_A},
+    "group_moderation_undo": {"get": NO_GET, "post": FORM_A},
     # Admission queue: any role reads; operators and owners decide and create invite codes.
     "group_admission": {"get": READ_A, "post": (405, 405, 405, 405, 302)},
     "admission_decide": {"get": NO_GET, "post": FORM_A},
