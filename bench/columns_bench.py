@@ -14,13 +14,13 @@ all 12 posts) run ``--runs`` times. Both read through aggregate queries on the
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+
+from benchstore import open_store
 
 START = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
 POSTS = 12
@@ -88,20 +88,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pg", help="a PostgreSQL URL (its database is emptied)")
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp(prefix="shequn-columns-")
-    os.environ["SHEQUN_DATA_DIR"] = tmp
-    os.environ["SHEQUN_DATABASE_URL"] = args.pg or f"sqlite:///{tmp}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequn.settings")
-    import django
-
-    django.setup()
-    if args.pg:
-        from django.core.management import call_command
-
-        call_command("flush", interactive=False, verbosity=0)
+    store = open_store("shequn-columns-", args.pg)
     t0 = time.perf_counter()
     column_id = fill(args.messages)
-    store = "PostgreSQL" if args.pg else "SQLite"
     print(f"store filled in {time.perf_counter() - t0:.1f} s ({store}, {args.messages} messages)")
     from shequn.playbook.columns_summary import engagement, figures
     from shequn.playbook.models import Column, ColumnPost

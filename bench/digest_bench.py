@@ -17,10 +17,11 @@ import argparse
 import os
 import random
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+
+from benchstore import open_store
 
 DAY = date(2026, 3, 2)
 START = datetime(2026, 3, 1, 16, 0, tzinfo=UTC)  # midnight in Beijing
@@ -96,20 +97,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pg", help="a PostgreSQL URL (its database is emptied)")
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp(prefix="shequn-digest-")
-    os.environ["SHEQUN_DATA_DIR"] = tmp
-    os.environ["SHEQUN_DATABASE_URL"] = args.pg or f"sqlite:///{tmp}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequn.settings")
-    import django
-
-    django.setup()
-    if args.pg:
-        from django.core.management import call_command
-
-        call_command("flush", interactive=False, verbosity=0)
+    store = open_store("shequn-digest-", args.pg)
     t0 = time.perf_counter()
     group_id = fill(args.messages)
-    store = "PostgreSQL" if args.pg else "SQLite"
     print(f"store filled in {time.perf_counter() - t0:.1f} s ({store})")
     from shequn.analytics import digest_keywords
     from shequn.analytics.digest_load import digest_for

@@ -25,10 +25,10 @@ from django.utils import timezone
 
 from shequn.community.models import Account, Group, Person
 from shequn.events import Send
-from shequn.playbook.actions import enqueue
 from shequn.playbook.checkin import checkin_days, current_streak
 from shequn.playbook.checkin_rule import NAME, CheckinRuleConfig, config_from
 from shequn.playbook.checkin_store import checkins_between, points_between
+from shequn.playbook.daily import clock, next_daily, plan_day
 from shequn.playbook.engine import Planned
 from shequn.playbook.jobs import EngineFor, JobError, _job_group, register
 from shequn.playbook.models import Job
@@ -45,12 +45,7 @@ def next_post(group: Group, now: datetime) -> tuple[datetime, date] | None:
     config = config_from(group.settings or {})
     if not config.enabled or not config.leaderboard_at:
         return None
-    zone = ZoneInfo(group.community.time_zone)
-    hour, minute = (int(part) for part in config.leaderboard_at.split(":"))
-    local = now.astimezone(zone)
-    due = datetime.combine(local.date(), time(hour, minute), tzinfo=zone)
-    if due <= local:
-        due = datetime.combine(local.date() + timedelta(days=1), time(hour, minute), tzinfo=zone)
+    due = next_daily(now, clock(config.leaderboard_at), ZoneInfo(group.community.time_zone))
     return due, due.date()
 
 
@@ -59,11 +54,7 @@ def schedule_leaderboard(group: Group, now: datetime) -> Job | None:
     found = next_post(group, now)
     if found is None:
         return None
-    due, day = found
-    pending = Job.objects.filter(
-        kind=KIND, group=group, state=Job.State.PENDING, payload__day=day.isoformat()
-    ).first()
-    return pending or enqueue(KIND, due, {"day": day.isoformat()}, group=group)
+    return plan_day(KIND, group, *found)
 
 
 def settings_saved(group: Group, config: RuleConfig, now: datetime) -> None:

@@ -7,7 +7,7 @@ the Warn (notice) and Remove entries come from the engine, the rest from here.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from shequn.community.actions import audit
 from shequn.community.models import AuditLog, Group
 from shequn.events import Actor, LeaveHow, MemberLeft
 from shequn.playbook.actions import enqueue
+from shequn.playbook.daily import next_daily
 from shequn.playbook.elimination import NAME, EliminationConfig, Verdict
 from shequn.playbook.models import EliminationNotice, Job
 from shequn.playbook.moderation.undo import undo
@@ -149,11 +150,7 @@ def readmit(notice: EliminationNotice, user: User) -> EliminationNotice:
 
 def next_sweep_at(now: datetime, hour: int, zone: ZoneInfo) -> datetime:
     """The first ``hour`` o'clock (community time) after ``now``."""
-    local = now.astimezone(zone)
-    due = datetime.combine(local.date(), time(hour), tzinfo=zone)
-    if due <= local:
-        due = datetime.combine(local.date() + timedelta(days=1), time(hour), tzinfo=zone)
-    return due
+    return next_daily(now, time(hour), zone)
 
 
 def schedule_sweep(group: Group, due: datetime, *, daily: bool = True) -> Job | None:

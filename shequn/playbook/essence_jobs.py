@@ -10,7 +10,7 @@ group's connector, audited as ``Digest`` like every job's action.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from asgiref.sync import sync_to_async
@@ -21,7 +21,7 @@ from shequn.analytics.digest_load import digest_for
 from shequn.analytics.digest_text import digest_text
 from shequn.community.models import Group
 from shequn.events import Send
-from shequn.playbook.actions import enqueue
+from shequn.playbook.daily import clock, next_daily, plan_day
 from shequn.playbook.essence_history import config_of
 from shequn.playbook.jobs import EngineFor, JobError, _act, _job_group, register
 from shequn.playbook.models import Job
@@ -40,12 +40,7 @@ def next_post(group: Group, now: datetime) -> tuple[datetime, date] | None:
     config = config_of(group)
     if not config.digest:
         return None
-    zone = ZoneInfo(group.community.time_zone)
-    hour, minute = (int(part) for part in config.digest_at.split(":"))
-    local = now.astimezone(zone)
-    due = datetime.combine(local.date(), time(hour, minute), tzinfo=zone)
-    if due <= local:
-        due = datetime.combine(local.date() + timedelta(days=1), time(hour, minute), tzinfo=zone)
+    due = next_daily(now, clock(config.digest_at), ZoneInfo(group.community.time_zone))
     day = due.date() - timedelta(days=1) if config.digest_day == "yesterday" else due.date()
     return due, day
 
@@ -55,11 +50,7 @@ def schedule_digest(group: Group, now: datetime) -> Job | None:
     found = next_post(group, now)
     if found is None:
         return None
-    due, day = found
-    pending = Job.objects.filter(
-        kind=KIND, group=group, state=Job.State.PENDING, payload__day=day.isoformat()
-    ).first()
-    return pending or enqueue(KIND, due, {"day": day.isoformat()}, group=group)
+    return plan_day(KIND, group, *found)
 
 
 def settings_saved(group: Group, config: RuleConfig, now: datetime) -> None:

@@ -26,6 +26,7 @@ from shequn.community.models import Account, Group, Membership
 from shequn.events import Action, Actor, Send, Warn
 from shequn.playbook import surveys_actions as act
 from shequn.playbook.actions import enqueue
+from shequn.playbook.daily import next_daily
 from shequn.playbook.engine import Engine, Planned
 from shequn.playbook.jobs import EngineFor, JobError, _job_group, register
 from shequn.playbook.models import Job, Survey, SurveyResponse
@@ -123,14 +124,7 @@ def newcomers(group: Group, now: datetime) -> QuerySet[Membership]:
 
 def next_run(group: Group, now: datetime) -> datetime:
     """The next ``NEWCOMER_HOUR`` in the community's zone after ``now``."""
-    zone = ZoneInfo(group.community.time_zone)
-    local = now.astimezone(zone)
-    due = datetime.combine(local.date(), NEWCOMER_HOUR, tzinfo=zone)
-    return (
-        due
-        if due > local
-        else datetime.combine(local.date() + timedelta(days=1), NEWCOMER_HOUR, tzinfo=zone)
-    )
+    return next_daily(now, NEWCOMER_HOUR, ZoneInfo(group.community.time_zone))
 
 
 def start_newcomers(group: Group, now: datetime) -> Job:
