@@ -14,6 +14,7 @@ class PlaybookConfig(AppConfig):
             elimination_sweep,  # noqa: F401  (registers "eliminate")
             essence_jobs,  # noqa: F401  (registers "digest")
             meetups_jobs,  # noqa: F401  (registers the meetup job kinds)
+            presence_jobs,  # noqa: F401  (registers "presence")
             ritual_jobs,  # noqa: F401  (registers the ritual job kinds)
             surveys_jobs,  # noqa: F401  (registers the survey job kinds)
         )

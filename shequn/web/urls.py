@@ -30,6 +30,7 @@ from shequn.web.elimination import (
     elimination_view,
 )
 from shequn.web.moderation import moderation_undo_view, moderation_view
+from shequn.web.presence import group_presence_send_view, group_presence_view
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -156,4 +157,11 @@ urlpatterns = [
     # Meetups (线下活动): per group, and one meetup with its sign-ups and attendance.
     path("groups/<int:group_id>/meetups/", meetups.group_meetups_view, name="group_meetups"),
     path("meetups/<int:meetup_id>/", meetups.meetup_view, name="meetup"),
+    # Presence for the silent (沉默成员): the group page's section and its send button.
+    path("groups/<int:group_id>/presence/", group_presence_view, name="group_presence"),
+    path(
+        "groups/<int:group_id>/presence/send/",
+        group_presence_send_view,
+        name="group_presence_send",
+    ),
 ]

@@ -130,6 +130,8 @@ MATRIX: dict[str, dict[str, tuple[int, ...]]] = {
     # Columns: everyone in A reads; operators and owners edit (viewers 403).
     "group_columns": {"get": READ_A, "post": FORM_A},
     "group_columns_engagement": {"get": READ_A},
+    "group_presence": {"get": READ_A},
+    "group_presence_send": {"get": NO_GET, "post": FORM_A},
     "column": {"get": READ_A, "post": FORM_A},
     "column_queue": {"get": NO_GET, "post": FORM_A},
     # Surveys (回访): everyone in A reads; operators and owners create, send, switch on newcomers.
