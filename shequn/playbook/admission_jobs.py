@@ -25,7 +25,7 @@ from shequn.playbook import actions
 from shequn.playbook.admission import Admission, AdmissionConfig
 from shequn.playbook.admission_texts import render
 from shequn.playbook.engine import Planned
-from shequn.playbook.jobs import EngineFor, JobError, _job_group, register
+from shequn.playbook.jobs import EngineFor, JobError, job_group, register
 from shequn.playbook.models import Job
 from shequn.playbook.rules import configure
 
@@ -99,7 +99,7 @@ def planned_actions(job: Job, group: Group) -> list[Action]:
 @register(KIND)
 async def carry_out_decision(job: Job, engine_for: EngineFor) -> None:
     """Tell the member (and remove a rejected one) through the engine, in order."""
-    group = await sync_to_async(_job_group)(job)
+    group = await sync_to_async(job_group)(job)
     engine = engine_for(group.community)
     dry_run = bool(job.payload.get("dry_run"))
     for action in await sync_to_async(planned_actions)(job, group):

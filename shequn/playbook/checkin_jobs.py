@@ -30,7 +30,7 @@ from shequn.playbook.checkin_rule import NAME, CheckinRuleConfig, config_from
 from shequn.playbook.checkin_store import checkins_between, points_between
 from shequn.playbook.daily import clock, next_daily, plan_day
 from shequn.playbook.engine import Planned
-from shequn.playbook.jobs import EngineFor, JobError, _job_group, register
+from shequn.playbook.jobs import EngineFor, JobError, job_group, register
 from shequn.playbook.models import Job
 from shequn.playbook.rules import RuleConfig
 from shequn.playbook.welcome import render
@@ -126,7 +126,7 @@ def _checkin_lines(
 
 def _prepare(job: Job) -> tuple[Group, str, bool]:
     """The job's group, the board's text and whether the rule is dry-run; plans the next post."""
-    group = _job_group(job)
+    group = job_group(job)
     day_text = str(job.payload.get("day") or "")
     try:
         day = date.fromisoformat(day_text)

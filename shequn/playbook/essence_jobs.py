@@ -23,7 +23,7 @@ from shequn.community.models import Group
 from shequn.events import Send
 from shequn.playbook.daily import clock, next_daily, plan_day
 from shequn.playbook.essence_history import config_of
-from shequn.playbook.jobs import EngineFor, JobError, _act, _job_group, register
+from shequn.playbook.jobs import EngineFor, JobError, act_for_job, job_group, register
 from shequn.playbook.models import Job
 from shequn.playbook.rules import RuleConfig
 
@@ -60,7 +60,7 @@ def settings_saved(group: Group, config: RuleConfig, now: datetime) -> None:
 
 def _prepare(job: Job) -> tuple[Group, Digest]:
     """The job's group and digest (sync, DB); the next post is planned first."""
-    group = _job_group(job)
+    group = job_group(job)
     day_text = str(job.payload.get("day") or "")
     try:
         day = date.fromisoformat(day_text)
@@ -85,4 +85,4 @@ async def post_digest(job: Job, engine_for: EngineFor) -> None:
         reason=f"daily digest of {digest.day.isoformat()}",
         text=await sync_to_async(digest_text)(digest),
     )
-    await _act(job, group, engine_for(group.community), action, "Digest")
+    await act_for_job(job, group, engine_for(group.community), action, "Digest")

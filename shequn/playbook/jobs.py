@@ -51,7 +51,7 @@ def handler_for(kind: str) -> Handler:
         raise JobError(f"unknown job kind {kind!r}; known: {', '.join(sorted(KINDS))}") from None
 
 
-def _job_group(job: Job) -> Group:
+def job_group(job: Job) -> Group:
     """The group a job acts in: its ``group`` column, else ``payload["group"]`` (an id)."""
     if job.group_id is not None:
         return Group.objects.select_related("community").get(pk=job.group_id)
@@ -64,7 +64,9 @@ def _job_group(job: Job) -> Group:
     return group
 
 
-async def _act(job: Job, group: Group, engine: Engine, action: Action, audit_as: str) -> None:
+async def act_for_job(
+    job: Job, group: Group, engine: Engine, action: Action, audit_as: str
+) -> None:
     """Perform ``action`` through the group's connector and audit it as ``audit_as``.
 
     Unlike a rule's action, a failure is raised (after the audit entry) so that
@@ -104,12 +106,12 @@ async def notify(job: Job, engine_for: EngineFor) -> None:
     text = str(job.payload.get("text") or "")
     if not text:
         raise JobError(f"job #{job.pk}: notify without text")
-    group = await sync_to_async(_job_group)(job)
+    group = await sync_to_async(job_group)(job)
     rule = f"job:{job.kind}"
     action = Notify(
         platform=group.platform, group=group.external_id, rule=rule, reason="scheduled", text=text
     )
-    await _act(job, group, engine_for(group.community), action, "Notify")
+    await act_for_job(job, group, engine_for(group.community), action, "Notify")
 
 
 @register("unmute")
@@ -121,7 +123,7 @@ async def unmute(job: Job, engine_for: EngineFor) -> None:
     member = job.payload.get("member")
     if not isinstance(member, str) or not member:
         raise JobError(f"job #{job.pk}: unmute without a member")
-    group = await sync_to_async(_job_group)(job)
+    group = await sync_to_async(job_group)(job)
     muted_by = str(job.payload.get("rule") or "")
     action = Mute(
         platform=group.platform,
@@ -131,4 +133,4 @@ async def unmute(job: Job, engine_for: EngineFor) -> None:
         member=Actor(id=member, name=str(job.payload.get("name") or "")),
         duration=timedelta(0),
     )
-    await _act(job, group, engine_for(group.community), action, "Unmute")
+    await act_for_job(job, group, engine_for(group.community), action, "Unmute")

@@ -30,7 +30,7 @@ from shequn.connectors.base import action_name
 from shequn.events import Action, Actor, Notify, Schedule, Send
 from shequn.playbook.actions import enqueue
 from shequn.playbook.engine import describe
-from shequn.playbook.jobs import KINDS, EngineFor, JobError, _act, _job_group, register
+from shequn.playbook.jobs import KINDS, EngineFor, JobError, act_for_job, job_group, register
 from shequn.playbook.models import Job
 from shequn.playbook.ritual import (
     NAME,
@@ -80,7 +80,7 @@ def _still_due(group: Group, config: RitualConfig, state: StoreState, member: Ac
 
 def nickname_plan(job: Job) -> tuple[Group, bool, list[Action]]:
     """What the nickname deadline calls for (sync, DB): the group, dry-run, the actions."""
-    group = _job_group(job)
+    group = job_group(job)
     config, member = _config(group), _member(job)
     state = StoreState(group)
     pattern = config.pattern
@@ -104,7 +104,7 @@ def nickname_plan(job: Job) -> tuple[Group, bool, list[Action]]:
 
 def unanswered_plan(job: Job) -> tuple[Group, bool, list[Action]]:
     """What the unanswered check calls for (sync, DB): a Notify when nobody answered."""
-    group = _job_group(job)
+    group = job_group(job)
     config, member = _config(group), _member(job)
     state = StoreState(group)
     if not config.unanswered_minutes or not _still_due(group, config, state, member):
@@ -170,7 +170,7 @@ async def _carry_out(
         if dry_run:
             await sync_to_async(_audit_dry_run)(job, group, action)
         else:
-            await _act(job, group, engine_for(group.community), action, action_name(action))
+            await act_for_job(job, group, engine_for(group.community), action, action_name(action))
 
 
 def _audit_dry_run(job: Job, group: Group, action: Action) -> None:

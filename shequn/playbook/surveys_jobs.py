@@ -28,7 +28,7 @@ from shequn.playbook import surveys_actions as act
 from shequn.playbook.actions import enqueue
 from shequn.playbook.daily import next_daily
 from shequn.playbook.engine import Engine, Planned
-from shequn.playbook.jobs import EngineFor, JobError, _job_group, register
+from shequn.playbook.jobs import EngineFor, JobError, job_group, register
 from shequn.playbook.models import Job, Survey, SurveyResponse
 from shequn.playbook.rules import configure
 from shequn.playbook.surveys import SurveyAnswers, SurveyAnswersConfig, prompt
@@ -101,7 +101,7 @@ async def send_job(job: Job, engine_for: EngineFor) -> None:
         account_ids = [int(a) for a in job.payload.get("accounts") or []]
     except (KeyError, TypeError, ValueError):
         raise JobError(f"job #{job.pk}: payload needs survey and accounts (ids)") from None
-    group = await sync_to_async(_job_group)(job)
+    group = await sync_to_async(job_group)(job)
     await send(engine_for(group.community), survey_id, account_ids, job.pk)
 
 
@@ -136,7 +136,7 @@ def start_newcomers(group: Group, now: datetime) -> Job:
 
 def _newcomer_plan(job: Job) -> tuple[Group, int, list[int]]:
     """The group, its newcomer survey and whom to ask; the next run is planned first."""
-    group = _job_group(job)
+    group = job_group(job)
     now = max(job.due_at, timezone.now())
     start_newcomers(group, now)  # a retried run finds tomorrow's job already planned
     survey = act.newcomer_survey(group, user=None, by=RULE)
