@@ -261,12 +261,16 @@ class Engine:
         member = getattr(action, "member", None)
         whom = f" {member.name or member.id}" if isinstance(member, Actor) else ""
         why = "unsupported" if isinstance(exc, Unsupported) else "refused"
+        # What the member should have been told (a warning, a survey question): the
+        # operators get it word for word, so that they can pass it on themselves.
+        words = getattr(action, "text", "")
+        said = f"\n{words}" if words and not isinstance(action, Notify) else ""
         notice = Notify(
             platform=action.platform,
             group=action.group,
             rule=item.rule,
             reason=f"{why}: {name}",
-            text=f"{item.rule} wanted {name}{whom} ({action.reason}), but {why}: {exc}",
+            text=f"{item.rule} wanted {name}{whom} ({action.reason}), but {why}: {exc}" + said,
         )
         planned = dataclasses.replace(item, action=notice, greets="")
         if connector is None or isinstance(action, Notify) or not connector.can(notice):

@@ -10,7 +10,7 @@ import pytest
 
 from shequn.community.models import AuditLog, Community, Group, Membership
 from shequn.connectors.base import ConnectorError
-from shequn.events import Action, Event, MemberJoined, Mute, Notify, Send
+from shequn.events import Action, Event, MemberJoined, Mute, Notify, Send, Warn
 from shequn.playbook.engine import Engine
 from shequn.playbook.rules import GroupState
 from shequn.playbook.testing import feed
@@ -165,3 +165,33 @@ def test_a_changed_rule_setting_applies_to_the_next_event(
     asyncio.run(feed(engine, joined(4, "u4")))
     texts = [a.text for a in memory.performed if isinstance(a, Send)]
     assert texts == ["你好 成员u1", "你好 成员u2", "欢迎 成员u3"]
+
+
+class Caution(KitRule):
+    """Warns every newcomer (a platform may not be able to reach a member directly)."""
+
+    name: ClassVar[str] = "caution"
+
+    def __call__(self, event: Event, state: GroupState) -> list[Action]:
+        if not isinstance(event, MemberJoined):
+            return []
+        text = "请先阅读群规，谢谢配合。"
+        return [
+            Warn(
+                platform=event.platform,
+                group=event.group,
+                reason="新人",
+                member=event.member,
+                text=text,
+            )
+        ]
+
+
+def test_an_undeliverable_warning_reaches_the_operators_word_for_word(
+    make_engine: MakeEngine, community: Community
+) -> None:
+    engine, _memory = make_engine({"caution": ON}, rules=(Caution,), capabilities={"Notify"})
+    (notice,) = asyncio.run(feed(engine, joined(1, "u1")))
+    assert isinstance(notice, Notify)
+    assert notice.text.startswith("caution wanted Warn")
+    assert notice.text.endswith("\n请先阅读群规，谢谢配合。")
