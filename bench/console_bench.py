@@ -182,6 +182,9 @@ def pages(repeat: int) -> None:
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)  # a kept store made by an older schema catches up
     from shequn.chat.models import Message
     from shequn.community.models import Community, Group
     from shequn.demo.load import COMMUNITY
