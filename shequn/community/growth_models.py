@@ -100,3 +100,90 @@ class PointsEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.points:+d} ({self.rule})"
+
+
+# --- offers and orders (issue: growth and money): what the shop says was bought ----------
+
+
+class OfferKind(models.TextChoices):
+    COURSE = "course", _("course")
+    PAID_GROUP = "paid_group", _("paid group")
+    PRODUCT = "product", _("product")
+
+
+class Offer(models.Model):
+    """Something a community sells: a course, a paid group, a product.
+
+    ``group`` names the group a paid order admits its buyer to (payment admission).
+    """
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="offers")
+    name = models.CharField(_("name"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=16, choices=OfferKind.choices)
+    price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    group = models.ForeignKey(
+        Group, null=True, blank=True, on_delete=models.SET_NULL, related_name="offers"
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("offer")
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    PAID = "paid", _("paid")
+    REFUNDED = "refunded", _("refunded")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class OrderSource(models.TextChoices):
+    MANUAL = "manual", _("entered by an operator")
+    IMPORT = "import", _("imported from a file")
+    WEBHOOK = "webhook", _("sent by the shop")
+
+
+class Order(models.Model):
+    """One order as the shop reported it; shequn processes no payment.
+
+    ``external_id`` is the shop's order id, unique per community, so that an
+    order sent twice (a retried webhook, a re-imported file) is kept once.
+    ``referrer`` is whoever brought the sale, for referral rewards.
+    """
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="orders")
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="orders")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="orders")
+    referrer = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="referred_orders"
+    )
+    external_id = models.CharField(_("order id"), max_length=128)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    status = models.CharField(
+        _("status"), max_length=16, choices=OrderStatus.choices, default=OrderStatus.PENDING
+    )
+    source = models.CharField(_("source"), max_length=16, choices=OrderSource.choices)
+    ordered_at = models.DateTimeField(_("ordered at"), default=timezone.now)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("order")
+        constraints = [
+            models.UniqueConstraint(fields=["community", "external_id"], name="order_external_id")
+        ]
+        indexes = [
+            models.Index(fields=["community", "ordered_at"], name="order_community_at"),
+            models.Index(fields=["person", "status"], name="order_person_status"),
+        ]
+        ordering = ["-ordered_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.external_id

@@ -198,6 +198,8 @@ class Membership(models.Model):
         Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="invited"
     )
     admission_path = models.CharField(max_length=64, blank=True)
+    # The campaign the join came through (an invite code's campaign), for fission quality.
+    campaign = models.CharField(max_length=64, blank=True)
     left_at = models.DateTimeField(null=True, blank=True)
     left_how = models.CharField(max_length=16, choices=LeaveHow.choices, blank=True)
     removed_by = models.ForeignKey(
@@ -358,7 +360,27 @@ from shequn.community.growth_models import (  # noqa: E402
     AdmissionRequest,
     AdmissionStatus,
     InviteCode,
+    Offer,
+    OfferKind,
+    Order,
+    OrderSource,
+    OrderStatus,
     PointsEntry,
 )
 
-__all__ = ["AdmissionRequest", "AdmissionStatus", "InviteCode", "PointsEntry"]
+__all__ = [
+    "AdmissionRequest",
+    "AdmissionStatus",
+    "InviteCode",
+    "Offer",
+    "OfferKind",
+    "Order",
+    "OrderSource",
+    "OrderStatus",
+    "PointsEntry",
+]
+
+# Each of these modules belongs to one part of the growth work and registers its models here.
+from shequn.community.referral_models import *  # noqa: E402,F403
+from shequn.community.reward_models import *  # noqa: E402,F403
+from shequn.community.shop_models import *  # noqa: E402,F403

@@ -366,3 +366,8 @@ class SurveyResponse(models.Model):
             models.UniqueConstraint(fields=["survey", "account"], name="survey_response_once")
         ]
         indexes = [models.Index(fields=["account", "state"], name="survey_response_open")]
+
+
+# Each of these modules belongs to one rule family and registers its models here.
+from shequn.playbook.jielong_models import *  # noqa: E402,F403
+from shequn.playbook.matching_models import *  # noqa: E402,F403

@@ -1,0 +1,3 @@
+"""Models of referral growth (fraud flags under review), re-exported by ``models``."""
+
+from __future__ import annotations
