@@ -12,6 +12,7 @@ from shequn.analytics.diagnosis import Finding, diagnose, verdict
 from shequn.analytics.frames import Frames, Window, load
 from shequn.analytics.metrics.base import Result
 from shequn.analytics.replies import infer_replies
+from shequn.analytics.report.sections import Section, build_sections
 from shequn.analytics.stats import STATS
 
 
@@ -25,6 +26,7 @@ class Report:
     findings: list[Finding]
     verdict: str
     timings: dict[str, float] = field(default_factory=dict)
+    sections: list[Section] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -39,6 +41,7 @@ class Report:
                 name: {"value": r.value, "evidence": r.evidence, "series": r.series}
                 for name, r in self.results.items()
             },
+            "sections": {s.key: s.data for s in self.sections},
         }
 
 
@@ -88,4 +91,7 @@ def report_for_group(group_id: int, since: datetime | None, until: datetime | No
     end = until or timezone.now()
     first = Message.objects.filter(group_id=group_id).order_by("at").values_list("at", flat=True)
     begin = since or (first.first() or end)
-    return compute(load(group_id, Window(begin, end)))
+    window = Window(begin, end)
+    report = compute(load(group_id, window))
+    report.sections = build_sections(group_id, window)
+    return report

@@ -110,6 +110,7 @@ def context(report: Report, lang: str = "zh-hans") -> dict[str, Any]:
         "top": findings[0] if findings else None,
         "findings": findings,
         "figures": figures(report, lang),
+        "sections": [s.shown(lang) for s in report.sections],
         "charts": [
             {"id": f"report-figure-{n}", "figure": spec}
             for n, spec in enumerate(charts.specs(report, lang), start=1)
