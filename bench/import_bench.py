@@ -65,8 +65,10 @@ def ensure_peers(workdir: Path) -> Path:
 
 RUSAGE_WRAPPER = (  # a fresh parent per run, so RUSAGE_CHILDREN is that one child's
     "import resource, subprocess, sys\ncode = subprocess.run(sys.argv[2:]).returncode\n"
-    "kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-    "open(sys.argv[1], 'w').write(f'Maximum resident set size (kbytes): {kb}')\nsys.exit(code)\n"
+    "r = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "open(sys.argv[1], 'w').write(f'User time (seconds): {r.ru_utime}\\n'\n"
+    "    f'System time (seconds): {r.ru_stime}\\n'\n"
+    "    f'Maximum resident set size (kbytes): {r.ru_maxrss}')\nsys.exit(code)\n"
 )
 
 
@@ -81,9 +83,14 @@ def measure(argv: list[str], log: Path, env: dict[str, str] | None = None) -> di
             t0 = time.perf_counter()
             proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=err, text=True)
             wall = time.perf_counter() - t0
-        found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", report.read())
+        text = report.read()
+    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
     rss = round(int(found[1]) / 1024, 1) if found else 0.0
-    return {"wall_s": round(wall, 2), "rss_mb": rss, "exit": proc.returncode, "stdout": proc.stdout}
+    # CPU (user + sys, children included): steadier than wall on a shared machine.
+    cpu = sum(float(t) for t in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", text))
+    load = round(os.getloadavg()[0], 1)
+    result = {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "rss_mb": rss, "load": load}
+    return result | {"exit": proc.returncode, "stdout": proc.stdout}
 
 
 CHATMINER = (  # each peer script prints the number of rows of the DataFrame it parsed into
@@ -150,14 +157,16 @@ def verdicts(runs: dict) -> dict:
 
 
 def print_table(runs: dict, ratios: dict) -> None:
-    print(f"\n{'tool':<16}{'format':<10}{'messages':>11}{'wall s':>9}{'peak RSS MB':>13}  status")
+    head = f"{'tool':<16}{'format':<10}{'messages':>11}{'wall s':>9}{'CPU s':>8}{'peak RSS MB':>13}"
+    print(f"\n{head}{'load':>6}  status")
     for name, r in runs.items():
         tool = name.split("/")[0] + (" import" if name.startswith("shequn") else "")
         fmt = "telegram" if name.endswith("telegram") else "whatsapp"
         msgs = "—" if r.get("messages") is None else f"{r['messages']:,}"
         bad = r["exit"] != 0 or r.get("error")
         status = f"FAILED (exit {r['exit']}) {r.get('error') or ''}" if bad else "ok"
-        print(f"{tool:<16}{fmt:<10}{msgs:>11}{r['wall_s']:>9.1f}{r['rss_mb']:>13.1f}  {status}")
+        cols = f"{r['wall_s']:>9.1f}{r.get('cpu_s', 0.0):>8.1f}{r['rss_mb']:>13.1f}"
+        print(f"{tool:<16}{fmt:<10}{msgs:>11}{cols}{r.get('load', 0.0):>6.1f}  {status}")
     for v in ratios.values():
         met = {k: "met" if v[k] else "NOT met" for k in ("wall_ok", "rss_ok")}
         print(

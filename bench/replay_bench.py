@@ -9,7 +9,8 @@ Every rule family of ``DEFAULT_RULES`` is on with the settings a real group woul
 use (``SETTINGS``): admission with referral and two entry questions, moderation and
 welcome at their defaults, the ritual with the nickname pattern, chat windows with
 lunch and evening chat hours, holidays and a Wednesday topic window, essence with
-its commands. ingest_bench draws its texts from 4,096 sentences; as
+its commands; check-ins, invite points, meetups, 接龙, surveys, question routing and
+elimination at their defaults. ingest_bench draws its texts from 4,096 sentences; as
 real chat rarely repeats itself (and moderation remembers the segmentation of
 texts it saw), each message gets three more words by default so that every text
 is different (``--texts repeated`` keeps ingest_bench's). The replay then runs in
@@ -88,6 +89,16 @@ SETTINGS: dict[str, dict[str, Any]] = {
         ],
     },
     "essence": {"enabled": True, "commands": ["/精华", "设为精华", "/essence"]},
+    # The families added since: check-ins with points, invite points, meetup sign-ups by
+    # command, 接龙 started by command, survey answers, question routing, and elimination
+    # (on events it only takes appeals by direct message; it acts in its sweep).
+    "checkin": {"enabled": True},
+    "invite_points": {"enabled": True},
+    "meetups": {"enabled": True},
+    "jielong": {"enabled": True},
+    "surveys": {"enabled": True},
+    "matching": {"enabled": True},
+    "elimination": {"enabled": True},
 }
 
 

@@ -130,6 +130,13 @@ def cmd_eliminate(args: argparse.Namespace) -> int:
     return run_eliminate(args)
 
 
+def cmd_orders(args: argparse.Namespace) -> int:
+    _django()
+    from shequn.web.shop_command import run_orders
+
+    return run_orders(args)
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _django()
     from django.core.management import execute_from_command_line
@@ -153,6 +160,7 @@ def parser() -> argparse.ArgumentParser:
         "activities": (cmd_activities, "check-ins (打卡) and 接龙 chains in a group's history"),
         "digest": (cmd_digest, "a group's daily digest (每日精华) for one day"),
         "eliminate": (cmd_eliminate, "a group's elimination sweep (动态淘汰), or --dry-run"),
+        "orders": (cmd_orders, "orders from a shop's file: shequn orders import FILE"),
         "manage": (cmd_manage, "run a Django management command"),
     }
     subs = {}
@@ -184,6 +192,9 @@ def parser() -> argparse.ArgumentParser:
     from shequn.playbook.elimination_command import add_eliminate_arguments
 
     add_eliminate_arguments(subs["eliminate"])
+    from shequn.web.shop_command import add_orders_arguments
+
+    add_orders_arguments(subs["orders"])
     return p
 
 

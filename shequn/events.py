@@ -149,6 +149,17 @@ class GroupCreated(Event):
     """The group was created by the actor, with ``group_name`` as its first title."""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DirectMessage(Event):
+    """The actor wrote to the bot directly about ``group`` (an entry answer, an appeal).
+
+    Private: it is never stored as one of the group's messages nor counted in the
+    group's analytics; only the rules that ask members something directly read it.
+    """
+
+    text: str = ""
+
+
 MEMBERSHIP_EVENTS = (MemberJoined, MemberLeft, MemberRenamed)
 
 
@@ -285,6 +296,14 @@ class RecordAnswer(Action):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Appeal(Action):
+    """``member`` answered their open elimination notice with ``text``: close it, keep them."""
+
+    member: Actor
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Admit(Action):
     """``member`` is admitted by ``path``: close their request, store the path on their stay."""
 
@@ -351,8 +370,10 @@ __all__ = [
     "Actor",
     "AddTag",
     "Admit",
+    "Appeal",
     "Award",
     "Delete",
+    "DirectMessage",
     "Event",
     "FillArchive",
     "GroupCreated",

@@ -263,6 +263,26 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 )
 
+
+def _shop_secret(community_id: int) -> bytes | None:
+    """The shop webhook's HMAC secret of one community, read when a delivery arrives.
+
+    ``SHEQUN_SHOP_SECRET_<COMMUNITY ID>`` holds it, or ``SHEQUN_SHOP_SECRET_<ID>_FILE``
+    names a file holding it (surrounding whitespace ignored). None: the community takes
+    no deliveries. Never stored in the database, shown on a page or logged.
+    """
+    value = os.environ.get(f"SHEQUN_SHOP_SECRET_{community_id}", "").strip()
+    path = os.environ.get(f"SHEQUN_SHOP_SECRET_{community_id}_FILE", "").strip()
+    if not value and path:
+        try:
+            value = Path(path).read_text().strip()
+        except OSError:
+            return None
+    return value.encode() if value else None
+
+
+SHOP_SECRET = _shop_secret  # read per delivery, so that a rotated secret needs no restart
+
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,

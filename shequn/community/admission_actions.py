@@ -24,6 +24,7 @@ from shequn.community.models import (
     Person,
     RecordKind,
 )
+from shequn.community.referral_actions import attribute_code
 
 #: Invite codes avoid characters read alike (0/O, 1/I/L) so they survive being typed from a phone.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -71,6 +72,7 @@ def open_admission(
         if code:
             codes = InviteCode.objects.filter(community_id=group.community_id, code=code)
             codes.update(uses=F("uses") + 1)
+            attribute_code(group, account, code, by=by)  # the join's campaign and referrer
         # The group goes in the details: the engine's own entry for the rule's action is
         # the group's record of the decision (as for the archive edits rules make).
         details = {"group": group.pk, "request": request.pk, "status": status, "path": path,

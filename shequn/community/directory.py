@@ -8,11 +8,13 @@ membership changes are applied in event order and flushed once per chunk.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Max
+from django.db import connection
+from django.db.models import Field, Max
 
 from shequn.community.models import Account, Community, Group, Membership, Person
 
@@ -180,23 +182,51 @@ class Directory:
             self.new_stay(group_id, account_id, first_seen_at=at)
 
     def flush(self) -> None:
-        """Write the stays created and changed since the last flush."""
+        """Write the stays created and changed since the last flush.
+
+        Changed stays go out as one prepared ``UPDATE`` run with ``executemany``, not
+        ``bulk_update``: its ``CASE WHEN pk = … THEN …`` per row and field took about a
+        fifth of a big import's CPU. Values are converted by each field, so the stored
+        form is exactly what the ORM would write.
+        """
         if self.fresh:
             Membership.objects.bulk_create(self.fresh)
             self.fresh = []
         if self.dirty:
-            Membership.objects.bulk_update(
-                list(self.dirty.values()),
-                [
-                    "joined_at",
-                    "join_how",
-                    "inviter",
-                    "left_at",
-                    "left_how",
-                    "removed_by",
-                    "nickname",
-                    "join_event_id",
-                    "leave_event_id",
-                ],
-            )
+            sql, fields = _update_stays()
+            rows = [
+                [f.get_db_prep_save(getattr(stay, f.attname), connection) for f in fields] + [pk]
+                for pk, stay in self.dirty.items()
+            ]
+            with connection.cursor() as cursor:
+                cursor.executemany(sql, rows)
             self.dirty = {}
+
+
+# What a join, leave or rename changes on a stored stay.
+CHANGED = (
+    "joined_at",
+    "join_how",
+    "inviter",
+    "left_at",
+    "left_how",
+    "removed_by",
+    "nickname",
+    "join_event_id",
+    "leave_event_id",
+)
+
+
+@functools.cache
+def _update_stays() -> tuple[str, tuple[Field[object, object], ...]]:
+    """The prepared UPDATE of a stay's changed columns, and their fields in order."""
+    fields: list[Field[object, object]] = []
+    quote = connection.ops.quote_name
+    sets = []
+    for name in CHANGED:
+        field = Membership._meta.get_field(name)
+        assert isinstance(field, Field) and field.column is not None  # concrete columns only
+        fields.append(field)
+        sets.append(f"{quote(field.column)} = %s")
+    table = quote(Membership._meta.db_table)
+    return f"UPDATE {table} SET {', '.join(sets)} WHERE id = %s", tuple(fields)

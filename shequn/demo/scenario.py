@@ -11,9 +11,10 @@ Later analytics are tested against these fates, so they are part of the contract
    collaborations). Tiers: 2 big, 8 mid, the rest ordinary.
 2. 星河粉丝福利群 (``fan``, grows from 120 to ~450): grew too big. Six members
    write about 70% of all messages; most members never speak; newcomers arrive
-   by QR code and link and nobody answers them; 8 advertisers join by QR code
-   and post links (5 are removed by the owner); 5 red-packet bursts, each
-   followed by two near-silent days.
+   by QR code and link and nobody answers them; 8 advertisers join by the QR
+   code of one member, the advertiser-inviter (``founders[AD_INVITER]``, fission
+   quality's worst inviter), and post links (5 are removed by the owner); 5
+   red-packet bursts, each followed by two near-silent days.
 3. 周末徒步约伴群 (``social``, 35 members): started strong and died. Created
    2026-08-01, very lively in its first ten days, fading to nothing; the last
    message is about four weeks after creation. Advice: dissolve and rebuild.
@@ -31,7 +32,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from shequn.demo import corpus
+from shequn.demo import corpus, resources
 from shequn.demo.sim import GroupSim, Line
 from shequn.demo.world import (
     END,
@@ -90,6 +91,7 @@ def social_group(rng: random.Random, people: list[Persona]) -> GroupSim:
         for _ in range(rng.randrange(1, 3)):
             ask_and_answer(sim, day, rng)
         sim.say(day, 8 * 3600, owner, corpus.fill("早安！今日话题：{skill}，欢迎大家聊聊经验", rng))
+    resources.known_matches(sim, people)
     return sim
 
 
@@ -159,6 +161,10 @@ def make_ads(rng: random.Random, offset: int) -> list[tuple[date, Persona]]:
     return [(START + timedelta(days=10 + 15 * i), p) for i, p in enumerate(ads)]
 
 
+#: The fan-group founder whose QR code every advertiser joins by (the advertiser-inviter).
+AD_INVITER = 7
+
+
 def fan_ads(
     sim: GroupSim,
     day: date,
@@ -171,7 +177,8 @@ def fan_ads(
         if when != day:
             continue
         sec = rng.randrange(9 * 3600, 20 * 3600)
-        sim.join(day, sec, p, JoinHow.QR, rng.choice(founders))
+        rng.choice(founders)  # still drawn, so that every later draw stays as it was
+        sim.join(day, sec, p, JoinHow.QR, founders[AD_INVITER])
         sim.say(day, sec + 600, p, corpus.fill(rng.choice(corpus.ADS), rng), MessageKind.LINK)
         if i < 5:
             sim.leave(day, sec + 1500, p, LeaveHow.REMOVED, owner)

@@ -41,6 +41,7 @@ class FileResult:
     format: str = ""
     stats: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
+    recognised: dict[str, int] = field(default_factory=dict)
     error: str = ""
 
 
@@ -73,12 +74,17 @@ def import_file(
     except (ImportFormatError, KeyError, OSError) as exc:
         result.error = _message(exc)
         return result
+    from shequn.playbook.jielong_import import ImportRecognition
+
     task = progress.add_task(path.name, total=path.stat().st_size)
     options.on_progress = lambda done: progress.update(task, completed=done)
     batch = start_batch(community, str(path), result.format)
     stats: IngestStats | None = None
+    # Check-ins and 接龙 are recognised on the way in, so no second command is needed.
+    recognition = ImportRecognition(community)
     try:
-        stats = ingest(counted(module.read(path, options), progress, task), community, batch)
+        events = recognition.tee(counted(module.read(path, options), progress, task))
+        stats = ingest(events, community, batch)
     except (ImportFormatError, OSError) as exc:
         result.error = _message(exc)
     except IngestError as exc:
@@ -87,6 +93,8 @@ def import_file(
         progress.remove_task(task)
     finish_batch(batch, stats, result.error)
     result.stats = stats.as_dict() if stats is not None else {}
+    if stats is not None and not result.error:
+        result.recognised = recognition.finish(batch.pk).as_dict()
     result.skipped = dict(options.skipped)
     return result
 
@@ -136,7 +144,8 @@ def run_import(args: argparse.Namespace) -> int:
 def print_summary(console: Console, results: list[FileResult]) -> None:
     """A table of what each good file added, then each bad file with its error."""
     table = Table(title="导入结果 import summary")
-    columns = ("file", "format", "messages", "duplicates", "new members", "joins", "leaves")
+    columns = ("file", "format", "messages", "duplicates", "new members", "joins", "leaves",
+               "check-ins", "接龙")  # fmt: skip
     for column in (*columns, "skipped"):
         table.add_column(column, overflow="fold")
     for r in results:
@@ -153,6 +162,8 @@ def print_summary(console: Console, results: list[FileResult]) -> None:
             str(s["accounts_created"]),
             str(s["joins"]),
             str(s["leaves"]),
+            str(r.recognised.get("checkins", 0)),
+            str(r.recognised.get("jielong_chains", 0)),
             escape(skipped),
         )
     console.print(table)

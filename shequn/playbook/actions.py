@@ -180,6 +180,7 @@ ON_SAVE: dict[str, str] = {
     "checkin": "shequn.playbook.checkin_jobs.settings_saved",
     "elimination": "shequn.playbook.elimination_actions.settings_saved",
     "essence": "shequn.playbook.essence_jobs.settings_saved",
+    "matching": "shequn.playbook.matching_digest.settings_saved",
 }
 
 

@@ -1,4 +1,4 @@
-"""Admission thresholds (门槛): referral, entry questions, pre-screening, a capacity cap.
+"""Admission thresholds (门槛): referral, entry questions, pre-screening, payment, a capacity cap.
 
 Configured in ``Group.settings["admission"]``; any combination may be on. On a
 join the rule decides the newcomer's way in:
@@ -13,16 +13,18 @@ join the rule decides the newcomer's way in:
   are the answers, one per question, saved on the request and in the archive;
 - **pre-screening**: once the other steps are passed, an operator approves or
   rejects on the console (``shequn.web.admission``); a rejected member is told
-  politely and removed.
+  politely and removed;
+- **payment** (付费): the newcomer waits until an order for the group is marked
+  paid; the shop side (``community.shop_actions``) then admits them by the path
+  "payment" (or approves their next join when they paid before joining). The
+  other steps are asked as usual but do not admit by themselves; an operator's
+  approval on the queue still does (they may waive the payment).
 
 With no step outstanding the member is admitted at once (``Admit``); otherwise
 their request waits in the queue (``QueueAdmission``). Queue entries, answers
 and the path (e.g. ``referral+questions+screening``) are written by the store
 (``shequn.playbook.admission_store``), so a dry run only records them.
 
-Payment (付费) is not a step here yet: orders come with a later issue. Its hook
-is ``community.admission_actions.admit_member(group, account, "payment", by=...)``, to be
-called when an order for the group is marked paid.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from shequn.events import (
     Action,
     Actor,
     Admit,
+    DirectMessage,
     Event,
     MemberJoined,
     MemberLeft,
@@ -98,6 +101,12 @@ class AdmissionConfig(RuleConfig):
         default=False,
         title="Pre-screening",
         description="An operator approves or rejects each newcomer on the admission queue.",
+    )
+    payment: bool = Field(
+        default=False,
+        title="Payment",
+        description="Admitted when an order for this group is marked paid (offers and orders); "
+        "until then the newcomer waits in the queue. An operator's approval still admits.",
     )
     capacity: int = Field(
         default=0,
@@ -166,13 +175,13 @@ class Admission:
             if event.member.is_bot or exempt(self.config, event, state):
                 return []
             return self._joined(event, state)
-        if isinstance(event, MessagePosted):
+        if isinstance(event, MessagePosted | DirectMessage):
             actor = event.actor
-            if actor is None or actor.is_bot or event.kind in _SKIPPED_KINDS:
+            if actor is None or actor.is_bot or getattr(event, "kind", "") in _SKIPPED_KINDS:
                 return []
             if exempt(self.config, event, state):
                 return []
-            return self._said(event, actor, state)
+            return self._said(event, actor, state)  # in the group, or to the bot directly
         if isinstance(event, MemberLeft):
             return self._left(event, state)
         return []
@@ -196,10 +205,10 @@ class Admission:
         path = add_step(waiting.path if waiting else "", "referral") if invited else ""
         path = path or (waiting.path if waiting else "")
         needs_referral = config.referral and not referred
-        if not (needs_referral or config.questions or config.screening):
+        if not (needs_referral or config.questions or config.screening or config.payment):
             reason = f"{name} joined; no threshold to pass ({event.event_id})"
             return [Admit(**on.common, reason=reason, member=member, path=path or "open")]
-        why = _missing(needs_referral, bool(config.questions), config.screening)
+        why = _missing(needs_referral, bool(config.questions), config.screening, config.payment)
         reason = f"{name} joined; waits for {why} ({event.event_id})"
         queued = QueueAdmission(
             **on.common, reason=reason, member=member, status=PENDING, path=path,
@@ -225,6 +234,8 @@ class Admission:
             parts.append(f"{texts['ask_questions']}\n{numbered}")
         if config.screening:
             parts.append(texts["ask_screening"])
+        if config.payment:
+            parts.append(texts["ask_payment"])
         return "\n".join(parts)
 
     def _waitlist(self, on: _On, member: Actor, name: str, state: GroupState) -> list[Action]:
@@ -248,7 +259,9 @@ class Admission:
 
     # --- messages of waiting members ----------------------------------------------
 
-    def _said(self, event: MessagePosted, actor: Actor, state: GroupState) -> list[Action]:
+    def _said(
+        self, event: MessagePosted | DirectMessage, actor: Actor, state: GroupState
+    ) -> list[Action]:
         """A waiting member's message: an invite code, else the next answer."""
         if not (self.config.referral or self.config.questions):
             return []  # no message can pass a step: no need to look the member up
@@ -288,6 +301,10 @@ class Admission:
         config = self.config
         if not ((now.referred or not config.referral) and now.answers >= len(config.questions)):
             return []
+        if config.payment:  # the paid order admits (shequn.community.shop_actions)
+            reason = f"{name} passed {now.path}; waits for payment"
+            return [QueueAdmission(**on.common, reason=reason, member=member, status=PENDING,
+                                   path=now.path)]  # fmt: skip
         if not config.screening:
             reason = f"{name} passed {now.path or 'every step'}"
             return [Admit(**on.common, reason=reason, member=member, path=now.path or "open")]
@@ -372,9 +389,9 @@ def _code(text: str, state: GroupState) -> str:
     return ""
 
 
-def _missing(referral: bool, questions: bool, screening: bool) -> str:
+def _missing(referral: bool, questions: bool, screening: bool, payment: bool) -> str:
     """The steps a newcomer waits for, as the audit log names them."""
-    steps = {"referral": referral, "answers": questions, "review": screening}
+    steps = {"referral": referral, "answers": questions, "review": screening, "payment": payment}
     return "+".join(step for step, on in steps.items() if on)
 
 

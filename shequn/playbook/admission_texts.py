@@ -13,6 +13,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "ask_code": "· 请回复邀请你的群友给你的邀请码（没有邀请码请等待管理员审核）。",
         "ask_questions": "· 请回答以下问题（每条消息回答一题）：",
         "ask_screening": "· 管理员审核后会通知你结果。",
+        "ask_payment": "· 本群为付费群，订单确认付款后即可入群。",
         "waitlist": "{name}，「{group}」目前已满（上限 {capacity} 人）。"
         "你排在候补名单第 {position} 位，有空位时我们会第一时间通知你。",
         "seat": "{name}，「{group}」有空位了，欢迎重新加入！",
@@ -26,6 +27,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "will review your request);",
         "ask_questions": "· answer these questions (one message per answer):",
         "ask_screening": "· an operator will review your request and let you know.",
+        "ask_payment": "· this is a paid group: you are admitted once your order is paid.",
         "waitlist": "{name}, {group} is full ({capacity} members). You are number {position} on "
         "the waiting list; we will tell you as soon as a seat frees.",
         "seat": "{name}, a seat in {group} is free: you are welcome to join again!",

@@ -19,15 +19,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shequn.playbook.elimination import Elimination
 from shequn.playbook.engine import DEFAULT_RULES
 from shequn.playbook.rules import RuleConfig, RuleType
 
 
 def configurable_rules() -> tuple[RuleType, ...]:
-    """Every rule family a group may switch on: the engine's, in the order it runs them,
-    then those that act in a scheduled sweep instead of on events."""
-    return (*DEFAULT_RULES, Elimination)
+    """Every rule family a group may switch on: the engine's, in the order it runs them
+    (elimination among them: it acts in a sweep, but takes appeals as they arrive)."""
+    return DEFAULT_RULES
 
 
 def find_rule(name: str) -> RuleType | None:

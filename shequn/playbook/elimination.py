@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext_noop as _
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from shequn.events import Action, Event
+from shequn.events import Action, Appeal, DirectMessage, Event
 from shequn.playbook.checkin import community_day
 from shequn.playbook.rules import ExemptRole, GroupState, RuleConfig
 
@@ -251,8 +251,8 @@ def render(template: str, verdict: Verdict, group: str, deadline: str, grace_day
 class Elimination:
     """The rule family as the console's rules page and API know it (name, title, Config).
 
-    It answers no event: elimination acts in the daily sweep (``elimination_sweep``),
-    which reads this same config; so the engine never needs to run it.
+    It acts in the daily sweep (``elimination_sweep``), which reads this same config;
+    on events it only takes a member's direct reply to a notice as an appeal.
     """
 
     name: ClassVar[str] = NAME
@@ -264,4 +264,19 @@ class Elimination:
         self.config = config
 
     def __call__(self, event: Event, state: GroupState) -> list[Action]:
-        return []
+        """Only a direct reply of a member under notice: an appeal (the sweep does the rest).
+
+        A reply in the group is found by the next sweep from the stored messages; a
+        direct message is never stored, so it is taken here, as it arrives.
+        """
+        actor = event.actor
+        if not isinstance(event, DirectMessage) or actor is None or not event.text.strip():
+            return []
+        if not state.open_notice(actor.id):
+            return []
+        return [
+            Appeal(
+                platform=event.platform, group=event.group, rule=self.name, member=actor,
+                reason=f"appeal by direct message ({event.event_id})", text=event.text.strip(),
+            )
+        ]  # fmt: skip

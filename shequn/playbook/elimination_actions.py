@@ -18,7 +18,7 @@ from django.utils import timezone
 from shequn.chat.ingest import ingest
 from shequn.community.actions import audit
 from shequn.community.models import AuditLog, Group
-from shequn.events import Actor, LeaveHow, MemberLeft
+from shequn.events import Action, Actor, Appeal, LeaveHow, MemberLeft
 from shequn.playbook.actions import enqueue
 from shequn.playbook.daily import next_daily
 from shequn.playbook.elimination import NAME, EliminationConfig, Verdict
@@ -73,6 +73,36 @@ def resolve(notice: EliminationNotice, state: str, reply: str, at: datetime) -> 
             outcome=Outcome.DRY_RUN if notice.dry_run else Outcome.PERFORMED,
             details=_details(notice, reply=reply[:500]),
         )  # fmt: skip
+
+
+def appeal_text(notice: EliminationNotice, reply: str) -> str:
+    """What the operators are told when a member answers their notice (they stay)."""
+    name = notice.member_name or notice.account.external_id
+    return (
+        f"{name} 在淘汰通知的宽限期内回复了，已保留（未移出）：「{reply[:300]}」"
+        f" / {name} replied to the elimination notice and was kept."
+    )
+
+
+def appeal(group: Group, action: Action) -> None:
+    """Store handler of ``Appeal``: close the member's open notice; tell the operators.
+
+    The operators' notice goes out as a ``notify`` job (due now), so that it is
+    delivered and audited by the engine like the sweep's.
+    """
+    assert isinstance(action, Appeal)
+    notice = (
+        EliminationNotice.objects.filter(
+            group=group, account__external_id=action.member.id, state=State.OPEN
+        )
+        .select_related("account", "group__community")
+        .first()
+    )
+    if notice is None:
+        return  # closed since the rule looked (a sweep, or an earlier message)
+    now = timezone.now()
+    resolve(notice, State.APPEALED, action.text, now)
+    enqueue("notify", now, {"text": appeal_text(notice, action.text)}, group)
 
 
 def _member_id(notice: EliminationNotice) -> str:

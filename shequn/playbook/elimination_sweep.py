@@ -80,11 +80,7 @@ async def _resolve(
     await sync_to_async(records.resolve)(notice, state, reply, plan.now)
     if state != State.APPEALED:
         return
-    name = notice.member_name or notice.account.external_id
-    text = (
-        f"{name} 在淘汰通知的宽限期内回复了，已保留（未移出）：「{reply[:300]}」"
-        f" / {name} replied to the elimination notice and was kept."
-    )
+    text = records.appeal_text(notice, reply)
     notify = Notify(
         platform=plan.group.platform, group=plan.group.external_id, rule=NAME,
         reason=f"appeal against elimination notice #{notice.pk}", text=text,

@@ -29,16 +29,19 @@ from shequn.chat.ingest import IngestError, ingest
 from shequn.community.actions import audit
 from shequn.community.models import Account, AuditLog, Community, Group
 from shequn.connectors.base import Connector, ConnectorError, Unsupported, action_name
-from shequn.events import Action, Actor, Event, MemberJoined, Mute, Notify
+from shequn.events import Action, Actor, DirectMessage, Event, MemberJoined, Mute, Notify
 from shequn.playbook.actions import enqueue
 from shequn.playbook.admission import Admission
 from shequn.playbook.checkin_rule import CheckinRule
+from shequn.playbook.elimination import Elimination
 from shequn.playbook.essence import Essence
+from shequn.playbook.jielong_rule import JielongRule
 from shequn.playbook.meetups import MeetupSignupRule
 from shequn.playbook.models import Greeting
 from shequn.playbook.moderation.rule import Moderation
 from shequn.playbook.points import InvitePoints
 from shequn.playbook.ritual import Ritual
+from shequn.playbook.routing import Matching
 from shequn.playbook.rules import GroupState, Rule, RuleType, configure
 from shequn.playbook.state import StoreState
 from shequn.playbook.store_actions import StoreHandler, handler_for
@@ -54,7 +57,8 @@ log = logging.getLogger(__name__)
 #: and essence last (it only marks).
 DEFAULT_RULES: tuple[RuleType, ...] = (
     Admission, Moderation, Welcome, Ritual, Windows,
-    CheckinRule, InvitePoints, MeetupSignupRule, SurveyAnswers, Essence,
+    CheckinRule, InvitePoints, MeetupSignupRule, JielongRule, SurveyAnswers, Matching, Essence,
+    Elimination,
 )  # fmt: skip
 
 Outcome = AuditLog.Outcome
@@ -120,7 +124,7 @@ class Engine:
 
     def plan(self, event: Event) -> tuple[Group, list[Planned]] | None:
         """Store the event (unless replaying); collect each enabled rule's actions (sync, DB)."""
-        if self.store:
+        if self.store and not isinstance(event, DirectMessage):  # private: never stored
             try:
                 ingest([event], self.community)
             except IngestError:

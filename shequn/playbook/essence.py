@@ -18,6 +18,7 @@ is read by the digest job (``essence_jobs``).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import ClassVar, Literal
@@ -80,12 +81,26 @@ def is_command(text: str, commands: list[str] | tuple[str, ...]) -> bool:
     ``/精华@bot`` counts; ``精华帖真多`` or ``怎么设为精华？`` does not (the command must be
     the whole first word).
     """
-    said = normalise(text)
+    wanted, longest = _commands(tuple(commands))
+    # Only the head can hold the command: most messages are long and none is a command,
+    # and several rules ask this of every message (so not the whole text normalised).
+    said = normalise(text.lstrip()[: longest + _BOT_ROOM])
     first = said.split(maxsplit=1)[0] if said else ""
     bot = _BOT_SUFFIX.match(first)
     if bot:
         first = bot.group(1)
-    return any(first == normalise(c) for c in commands)
+    return first in wanted
+
+
+#: Room after a command for "@botname" (``/精华@shequn_bot``).
+_BOT_ROOM = 64
+
+
+@functools.lru_cache(maxsize=256)
+def _commands(commands: tuple[str, ...]) -> tuple[frozenset[str], int]:
+    """The commands as compared, and the longest one's length (a group's few, cached)."""
+    wanted = frozenset(normalise(c) for c in commands)
+    return wanted, max((len(c) for c in commands), default=0)
 
 
 def same_emoji(emoji: str, wanted: list[str] | tuple[str, ...]) -> bool:

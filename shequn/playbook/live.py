@@ -33,7 +33,7 @@ from django.db import DatabaseError, transaction
 
 from shequn.chat.ingest import IngestError, LiveIngest
 from shequn.community.models import Community, Group
-from shequn.events import Event
+from shequn.events import DirectMessage, Event
 from shequn.playbook.engine import Engine, Planned
 from shequn.playbook.rules import GroupState
 from shequn.playbook.state import StoreState
@@ -91,6 +91,8 @@ class LiveStore:
 
     def store(self, event: Event) -> bool:
         """Store one event (sync, DB); False when it cannot be (logged; no rule runs)."""
+        if isinstance(event, DirectMessage):
+            return True  # private to the bot: never one of the group's messages
         feed = self._feed
         now = time.monotonic()
         if feed is None or now - self._feed_since > REFRESH:

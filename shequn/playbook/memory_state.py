@@ -297,6 +297,10 @@ class MemoryState:
         """The owner's name of invite code ``code`` among the codes given ("" if none)."""
         return self.admissions.code_owner(code)
 
+    def open_notice(self, member_id: str) -> bool:
+        """False: a replay of history gives no elimination notices (the sweep does, live)."""
+        return False
+
     # --- follow-up surveys (shequn.playbook.surveys) ---------------------------------
 
     def open_survey(self, member_id: str) -> SurveyView | None:

@@ -138,6 +138,12 @@ class GroupState(Protocol):
         """
         ...
 
+    # --- dynamic elimination (shequn.playbook.elimination) ---
+
+    def open_notice(self, member_id: str) -> bool:
+        """Whether the account has an open elimination notice in this group."""
+        ...
+
     # --- follow-up surveys (shequn.playbook.surveys) ---
 
     def open_survey(self, member_id: str) -> SurveyView | None:

@@ -17,7 +17,7 @@ from shequn.community.models import Account, AuditLog, Group, Membership
 from shequn.events import Actor
 from shequn.playbook import admission_store, checkin_store
 from shequn.playbook.admission_view import AdmissionView
-from shequn.playbook.models import Greeting
+from shequn.playbook.models import EliminationNotice, Greeting
 from shequn.playbook.moderation.undo import UNDOES
 from shequn.playbook.surveys_actions import open_view
 from shequn.playbook.surveys_view import SurveyView
@@ -232,6 +232,16 @@ class StoreState:
         ).count()  # fmt: skip
 
     # --- follow-up surveys (shequn.playbook.surveys) ---
+
+    def open_notice(self, member_id: str) -> bool:
+        """Whether an elimination notice to the account here is still open."""
+        account_id = self._account_id(member_id)
+        if account_id is None:
+            return False
+        notices = EliminationNotice.objects.filter(
+            group=self.group, account_id=account_id, state=EliminationNotice.State.OPEN
+        )
+        return notices.exists()
 
     def open_survey(self, member_id: str) -> SurveyView | None:
         """The account's oldest open survey response in this group."""

@@ -29,9 +29,11 @@ HANDLERS: dict[str, str] = {
     "QueueAdmission": "shequn.playbook.admission_store.queue_admission",
     "RecordAnswer": "shequn.playbook.admission_store.record_answer",
     "Admit": "shequn.playbook.admission_store.admit",
+    "Appeal": "shequn.playbook.elimination_actions.appeal",
     "Award": "shequn.playbook.points.award",
     "SurveyAnswer": "shequn.playbook.surveys_actions.record_answer",
     "MeetupSignup": "shequn.playbook.meetups_actions.signup_action",
+    "StartJielong": "shequn.playbook.jielong_actions.start_from_command",
 }
 
 _loaded: dict[str, StoreHandler] = {}

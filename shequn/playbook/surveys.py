@@ -25,7 +25,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from shequn.events import Action, Actor, Event, MessagePosted, Reply, Warn
+from shequn.events import Action, Actor, DirectMessage, Event, MessagePosted, Reply, Warn
 from shequn.playbook.rules import GroupState, RuleConfig
 from shequn.playbook.surveys_view import Question, SurveyView
 
@@ -59,6 +59,14 @@ NEWCOMER_QUESTIONS: tuple[Question, ...] = (
     Question("text", "你现在最需要什么（资源、帮助、人脉）？", field="needs"),
     Question("text", "你能为大家提供什么（经验、资源、技能）？", field="offers"),
     Question("scale", "你在群里感到被欢迎吗？1 = 完全没有，5 = 非常欢迎"),
+)
+
+
+MEETUP_TITLE = "活动回访：{title}"
+MEETUP_QUESTIONS: tuple[Question, ...] = (
+    Question("scale", "这次活动你打几分？1 = 很差，5 = 很好"),
+    Question("text", "你在活动上认识了谁、有什么收获？"),
+    Question("text", "接下来你最需要什么（资源、帮助、人脉）？", field="needs"),
 )
 
 
@@ -225,12 +233,12 @@ class SurveyAnswers:
 
     def __call__(self, event: Event, state: GroupState) -> list[Action]:
         actor = event.actor
-        if not isinstance(event, MessagePosted) or actor is None or actor.is_bot:
+        if not isinstance(event, MessagePosted | DirectMessage) or actor is None or actor.is_bot:
             return []
         survey = state.open_survey(actor.id)
         if survey is None or survey.answered >= len(survey.questions):
             return []
-        text = self._answer_text(event.text, survey)
+        text = self._answer_text(event, survey)
         if text is None:
             return []
         question = survey.questions[survey.answered]
@@ -249,9 +257,13 @@ class SurveyAnswers:
             after = "谢谢你的回答！已记录。"
         return [record, self._say(event, actor, survey, after, "survey next question")]
 
-    def _answer_text(self, text: str, survey: SurveyView) -> str | None:
-        """The answer in ``text``; None when the message is not marked as one."""
-        if survey.via == "direct" and self.config.bare_direct:
+    def _answer_text(self, event: MessagePosted | DirectMessage, survey: SurveyView) -> str | None:
+        """The answer in the message; None when it is not marked as one.
+
+        Words written to the bot directly need no mark: nothing else is said there.
+        """
+        text = event.text
+        if isinstance(event, DirectMessage) or (survey.via == "direct" and self.config.bare_direct):
             return text
         said = unicodedata.normalize("NFKC", text).lstrip()
         prefix = unicodedata.normalize("NFKC", self.config.prefix)
@@ -260,10 +272,15 @@ class SurveyAnswers:
         return said[len(prefix) :].lstrip(" :：")
 
     def _say(
-        self, event: MessagePosted, actor: Actor, survey: SurveyView, text: str, why: str
+        self,
+        event: MessagePosted | DirectMessage,
+        actor: Actor,
+        survey: SurveyView,
+        text: str,
+        why: str,
     ) -> Action:
         """Direct surveys answer directly (Warn); group ones reply to the member's message."""
-        if survey.via == "group":
+        if survey.via == "group" and isinstance(event, MessagePosted):
             return Reply(
                 platform=event.platform, group=event.group, rule=self.name, reason=why,
                 message_id=event.event_id, text=text,

@@ -21,8 +21,10 @@ from shequn.community.models import Account, Group, Person
 from shequn.events import Action, FillArchive
 from shequn.playbook.actions import enqueue
 from shequn.playbook.archive_actions import ArchiveActionError, fill_archive, person_of
-from shequn.playbook.models import Job, Survey, SurveyResponse
+from shequn.playbook.models import Job, Meetup, Survey, SurveyResponse
 from shequn.playbook.surveys import (
+    MEETUP_QUESTIONS,
+    MEETUP_TITLE,
     NEWCOMER_QUESTIONS,
     NEWCOMER_TITLE,
     SurveyAnswer,
@@ -70,6 +72,28 @@ def newcomer_survey(group: Group, *, user: User | None, by: str) -> Survey:
     return create_survey(
         group, NEWCOMER_TITLE, NEWCOMER_QUESTIONS, kind=Survey.Kind.NEWCOMER, user=user, by=by
     )
+
+
+def follow_up_meetup(
+    meetup: Meetup, survey: Survey | None, *, user: User | None, by: str
+) -> tuple[Survey, Job]:
+    """Send a follow-up survey (回访) to the meetup's attendees now; audited.
+
+    Without ``survey``, the built-in meetup survey (made for this meetup) is used.
+    Only members marked as attended are asked; each at most once per survey.
+    """
+    attended = meetup.signups.filter(attended=True, account__isnull=False)
+    account_ids = sorted(set(attended.values_list("account_id", flat=True)))
+    if not account_ids:
+        raise SurveyError("nobody is marked as attended yet: take attendance first")
+    if survey is None:  # the same one again on a second click: nobody is asked twice
+        title = MEETUP_TITLE.format(title=meetup.title)[:200]
+        survey = Survey.objects.filter(group=meetup.group, title=title).first() or create_survey(
+            meetup.group, title, MEETUP_QUESTIONS, user=user, by=by
+        )
+    elif survey.group_id != meetup.group_id:
+        raise SurveyError("survey: it belongs to another group")
+    return survey, plan_send(survey, account_ids, timezone.now(), user=user, by=by)
 
 
 def questions_of(survey: Survey) -> tuple[Question, ...]:

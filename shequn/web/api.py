@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import HttpBearer
 from pydantic import Field
 
@@ -38,12 +38,19 @@ from shequn.web.api_schemas import (
     MemberOut,
     MemberPatch,
     MessageOut,
+    Paged,
     TieIn,
     TieOut,
 )
 from shequn.web.columns_api import router as columns_router
+from shequn.web.funnel_api import router as funnel_router
+from shequn.web.growth_api import router as growth_router
+from shequn.web.jielong_api import router as jielong_router
+from shequn.web.matching_api import router as matching_router
 from shequn.web.member_queries import MemberFilters, Tie, member_list, ties
+from shequn.web.rewards_api import router as rewards_router
 from shequn.web.rules_api import router as rules_router
+from shequn.web.shop_api import router as shop_router
 
 MAX_PAGE = 200
 
@@ -119,7 +126,7 @@ def group_report(
 
 
 @api.get("/groups/{group_id}/messages", response=list[MessageOut], tags=["groups"])
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+@paginate(Paged, max_limit=MAX_PAGE)
 def list_messages(request: HttpRequest, group_id: int) -> QuerySet[Message]:
     """The group's messages, newest first; text is returned as data, never as markup."""
     group = _group(request, group_id)
@@ -141,7 +148,7 @@ class MemberQuery(Schema):
 
 
 @api.get("/communities/{community_id}/members", response=list[MemberOut], tags=["members"])
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+@paginate(Paged, max_limit=MAX_PAGE)
 def list_members(
     request: HttpRequest, community_id: int, filters: Query[MemberQuery]
 ) -> QuerySet[Person]:
@@ -205,7 +212,7 @@ def record_member_tie(
 
 
 @api.get("/communities/{community_id}/audit", response=list[AuditOut], tags=["communities"])
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+@paginate(Paged, max_limit=MAX_PAGE)
 def list_audit(request: HttpRequest, community_id: int, action: str = "") -> QuerySet[AuditLog]:
     """The community's audit log, newest first, optionally of one action."""
     community = _community(request, community_id)
@@ -219,3 +226,9 @@ def list_audit(request: HttpRequest, community_id: int, action: str = "") -> Que
 
 api.add_router("", rules_router)  # /groups/{id}/rules…: shequn/web/rules_api.py
 api.add_router("", columns_router)  # /groups/{id}/columns: shequn/web/columns_api.py
+api.add_router("", matching_router)  # questions, profiles, matches: web/matching_api.py
+api.add_router("", jielong_router)  # /groups/{id}/jielong: shequn/web/jielong_api.py
+api.add_router("", shop_router)  # offers, orders and the signed shop webhook: web/shop_api.py
+api.add_router("", funnel_router)  # /communities/{id}/funnel: shequn/web/funnel_api.py
+api.add_router("", rewards_router)  # /communities/{id}/rewards: shequn/web/rewards_api.py
+api.add_router("", growth_router)  # /communities/{id}/growth…: shequn/web/growth_api.py

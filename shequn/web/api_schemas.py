@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
+from ninja.pagination import LimitOffsetPagination
 from pydantic import ConfigDict, Field, StringConstraints
 
 from shequn.chat.models import Message
@@ -200,3 +201,13 @@ class AuditOut(Schema):
     @staticmethod
     def resolve_user(obj: AuditLog) -> str | None:
         return obj.user.get_username() if obj.user is not None else None
+
+
+class Paged(LimitOffsetPagination):
+    """Limit/offset paging whose offset fits the database's 64-bit integers (else a 422).
+
+    Why: an offset past 2**63 reached SQLite as an overflow and came back as a 500.
+    """
+
+    class Input(LimitOffsetPagination.Input):
+        offset: int = Field(0, ge=0, le=2**62)

@@ -2,8 +2,9 @@
 waitlist and attendance.
 
 Anyone with a role in the community reads them; the "edit" power (operators,
-owners) creates meetups, signs members up, cancels sign-ups and takes attendance,
-through ``shequn.playbook.meetups_actions`` (validated and audited there). A
+owners) creates meetups, signs members up, cancels sign-ups, takes attendance and
+sends the attendees a follow-up survey (回访), through ``shequn.playbook.meetups_actions``
+and ``surveys_actions`` (validated and audited there). A
 refused form comes back with status 400 and the errors on their fields.
 """
 
@@ -21,8 +22,10 @@ from django.views.decorators.http import require_http_methods
 from shequn.community.models import Group
 from shequn.community.permissions import can, visible_groups
 from shequn.playbook import meetups_actions as act
-from shequn.playbook.models import Meetup
+from shequn.playbook.models import Meetup, Survey
 from shequn.playbook.models import MeetupSignup as Signup
+from shequn.playbook.surveys import SurveyError
+from shequn.playbook.surveys_actions import follow_up_meetup
 from shequn.web.meetups_forms import MeetupForm, SignupForm
 from shequn.web.profile import require
 
@@ -82,6 +85,8 @@ def _page(request: HttpRequest, meetup: Meetup, status: int = 200, **forms: Any)
         "waiting": [s for s in signups if s.status == Signup.Status.WAITING],
         "cancelled": [s for s in signups if s.status == Signup.Status.CANCELLED],
         "photos": act.photos(meetup),
+        "attended": sum(1 for s in signups if s.attended),
+        "surveys": Survey.objects.filter(group=group).order_by("-created_at")[:50],
         "signup_form": forms.get("signup_form") or SignupForm(group=group),
         "error": forms.get("error", ""),
     }  # fmt: skip
@@ -105,11 +110,27 @@ def _post(request: HttpRequest, meetup: Meetup) -> HttpResponse:
         elif what == "attendance":
             ids = {int(v) for v in request.POST.getlist("attended") if v.isdigit()}
             act.take_attendance(meetup, ids, user, by)
+        elif what == "survey":
+            return _follow_up(request, meetup, user, by)
         else:
-            return _page(request, meetup, 400, error="do: expected signup, cancel or attendance")
-    except act.MeetupError as exc:
+            return _page(
+                request, meetup, 400, error="do: expected signup, cancel, attendance or survey"
+            )
+    except (act.MeetupError, SurveyError) as exc:
         return _page(request, meetup, 400, error=str(exc))
     return redirect("meetup", meetup_id=meetup.pk)
+
+
+def _follow_up(request: HttpRequest, meetup: Meetup, user: User | None, by: str) -> HttpResponse:
+    """Send a follow-up survey to the attendees: the chosen one of the group, or the built-in."""
+    chosen = request.POST.get("survey", "")
+    survey = None
+    if chosen:
+        if not chosen.isdigit():
+            raise SurveyError("survey: expected a survey of this group")
+        survey = get_object_or_404(Survey, pk=int(chosen), group=meetup.group)
+    survey, _ = follow_up_meetup(meetup, survey, user=user, by=by)
+    return redirect("survey", survey_id=survey.pk)
 
 
 @login_required

@@ -10,12 +10,15 @@ from shequn.web import (
     edit,
     export,
     favicon,
+    jielong,
     meetups,
     member_import,
     members,
     merge,
     notes,
     rules,
+    shop,
+    shop_import,
     staff,
     surveys,
     tier_suggestion,
@@ -29,8 +32,23 @@ from shequn.web.elimination import (
     elimination_run_view,
     elimination_view,
 )
+from shequn.web.funnel import funnel_view
+from shequn.web.growth import (
+    growth_code_view,
+    growth_flag_view,
+    growth_scan_view,
+    growth_view,
+)
+from shequn.web.matching import (
+    group_matching_accept_view,
+    group_matching_introduce_view,
+    group_matching_view,
+    person_matching_optout_view,
+    person_matching_view,
+)
 from shequn.web.moderation import moderation_undo_view, moderation_view
 from shequn.web.presence import group_presence_send_view, group_presence_view
+from shequn.web.rewards import reward_rule_view, rewards_run_view, rewards_view
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -153,10 +171,46 @@ urlpatterns = [
         admission.invite_code_create_view,
         name="invite_code_create",
     ),
+    # Resource matching (资源对接): questions routed, matches, introductions; a member's profile.
+    path("groups/<int:group_id>/matching/", group_matching_view, name="group_matching"),
+    path(
+        "groups/<int:group_id>/matching/introduce/",
+        group_matching_introduce_view,
+        name="group_matching_introduce",
+    ),
+    path(
+        "groups/<int:group_id>/matching/accept/",
+        group_matching_accept_view,
+        name="group_matching_accept",
+    ),
+    path("members/<int:person_id>/matching/", person_matching_view, name="person_matching"),
+    path(
+        "members/<int:person_id>/matching/opt-out/",
+        person_matching_optout_view,
+        name="person_matching_optout",
+    ),
+    # Growth (裂变): referral tree, fission quality, fraud review list, invite codes and posters.
+    path("communities/<int:community_id>/growth/", growth_view, name="community_growth"),
+    path(
+        "communities/<int:community_id>/growth/codes/",
+        growth_code_view,
+        name="growth_code_create",
+    ),
+    path("communities/<int:community_id>/growth/scan/", growth_scan_view, name="growth_scan"),
+    path(
+        "communities/<int:community_id>/growth/flags/",
+        growth_flag_view,
+        name="growth_flag_review",
+    ),
     path("api/", api.urls),
     # Meetups (线下活动): per group, and one meetup with its sign-ups and attendance.
     path("groups/<int:group_id>/meetups/", meetups.group_meetups_view, name="group_meetups"),
     path("meetups/<int:meetup_id>/", meetups.meetup_view, name="meetup"),
+    # 接龙 (jielong): per group, one chain, its exports.
+    path("groups/<int:group_id>/jielong/", jielong.group_jielong_view, name="group_jielong"),
+    path("jielong/<int:chain_id>/", jielong.jielong_view, name="jielong"),
+    path("jielong/<int:chain_id>.csv", jielong.jielong_csv_view, name="jielong_csv"),
+    path("jielong/<int:chain_id>.xlsx", jielong.jielong_xlsx_view, name="jielong_xlsx"),
     # Presence for the silent (沉默成员): the group page's section and its send button.
     path("groups/<int:group_id>/presence/", group_presence_view, name="group_presence"),
     path(
@@ -164,4 +218,28 @@ urlpatterns = [
         group_presence_send_view,
         name="group_presence_send",
     ),
+    # Offers and orders (商品与订单): offers, orders, one order, order import (web/shop*.py).
+    path("communities/<int:community_id>/offers/", shop.offers_view, name="shop_offers"),
+    path("offers/<int:offer_id>/", shop.offer_view, name="shop_offer"),
+    path("communities/<int:community_id>/orders/", shop.orders_view, name="shop_orders"),
+    path("orders/<int:order_id>/", shop.order_view, name="shop_order"),
+    path(
+        "communities/<int:community_id>/orders/import/",
+        shop_import.order_import_view,
+        name="shop_order_import",
+    ),
+    path(
+        "communities/<int:community_id>/orders/import/apply/",
+        shop_import.order_import_apply_view,
+        name="shop_order_import_apply",
+    ),
+    # Funnel (转化漏斗) and reward rules (奖励规则), per community (web/funnel.py, web/rewards.py).
+    path("communities/<int:community_id>/funnel/", funnel_view, name="community_funnel"),
+    path("communities/<int:community_id>/rewards/", rewards_view, name="community_rewards"),
+    path(
+        "communities/<int:community_id>/rewards/run/",
+        rewards_run_view,
+        name="community_rewards_run",
+    ),
+    path("rewards/<int:rule_id>/", reward_rule_view, name="reward_rule"),
 ]

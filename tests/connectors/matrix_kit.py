@@ -129,6 +129,24 @@ async def direct_notices(c: Any, sender: User, want: int = 1) -> list[str]:
     return got
 
 
+async def direct_room(c: Any, bot: User) -> tuple[str, str, list[str]]:
+    """The direct room ``bot`` opened with ``c``'s user: accept it; (room, a sync token
+    from before the bot's first words there, those words)."""
+    since, deadline = None, asyncio.get_running_loop().time() + 30
+    while asyncio.get_running_loop().time() < deadline:
+        before = since
+        update = await ok(c.sync(timeout=1000, since=since))
+        since = update.next_batch
+        for room in update.rooms.invite:
+            await ok(c.join(room))
+        for room, info in update.rooms.join.items():
+            said = [e.body for e in info.timeline.events if e.sender == bot.user_id
+                    and isinstance(getattr(e, "body", None), str)]  # fmt: skip
+            if said and before is not None:
+                return room, before, said
+    pytest.fail("the bot wrote nothing directly")
+
+
 def settings(
     synapse: Synapse, bot: User, room: str, monkeypatch: pytest.MonkeyPatch, **options: Any
 ) -> MatrixSettings:

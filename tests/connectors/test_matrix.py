@@ -22,7 +22,7 @@ from shequn.events import (
     Mute,
     Notify,
     Remove,
-    Warn,
+    SetTier,
 )
 from tests.connectors.synapse import Synapse
 
@@ -271,7 +271,9 @@ def test_refused_and_unsupported_actions(synapse: Synapse, monkeypatch: pytest.M
             await refusal(
                 conn, Mute(platform="matrix", group=room, member=the_admin, duration=timedelta(1))
             ),
-            await refusal(conn, Warn(platform="matrix", group=room, member=the_admin, text="!")),
+            await refusal(
+                conn, SetTier(platform="matrix", group=room, member=the_admin, tier="big")
+            ),
         ]
         await conn.perform(Notify(platform="matrix", group=room, text="需要人工处理"))
         invites = (await ok(m.sync(timeout=2000, since=since))).rooms.invite
@@ -279,10 +281,10 @@ def test_refused_and_unsupported_actions(synapse: Synapse, monkeypatch: pytest.M
         await conn.close()
         return refused, list(invites)
 
-    (kick, mute, warn), invites = asyncio.run(scenario())
+    (kick, mute, tier), invites = asyncio.run(scenario())
     assert kick.permanent and mute.permanent
     assert "M_FORBIDDEN" in str(kick) and "M_FORBIDDEN" in str(mute)
-    assert isinstance(warn, Unsupported) and "Warn" in str(warn)
+    assert isinstance(tier, Unsupported) and "SetTier" in str(tier)  # an archive edit
     assert len(invites) == 1  # the operator is invited to a direct-message room
 
 

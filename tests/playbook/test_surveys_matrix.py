@@ -1,8 +1,8 @@
 """A survey live on a real Synapse (tests/connectors/synapse.py), through ``shequn run``'s runner.
 
-The Matrix bot cannot message a member directly (no ``Warn``), so the survey,
-which allows it, is asked in the room naming the member; she answers there with
-the prefix, and the answers land on the response and in her archive.
+The bot asks the survey in a direct room it opens with the member; she answers
+there (no prefix needed in a direct conversation), and the answers land on the
+response and in her archive, never among the group's messages.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
+from shequn.chat.models import Message
 from shequn.community.actions import get_or_create_community
 from shequn.community.models import Account, Community, Group, Person
 from tests.connectors.conftest import synapse  # noqa: F401  (the session's Synapse fixture)
@@ -30,6 +31,7 @@ from tests.connectors.matrix_kit import (  # noqa: E402
     add_group,
     bot_texts,
     client,
+    direct_room,
     make_room,
     ok,
     runner_from_store,
@@ -87,15 +89,14 @@ def test_a_survey_answer_lands_in_the_archive(
             # Alice joins once the bot's stream has a cursor, so her join reaches the store.
             await until(lambda: asyncio.sleep(0, runner.sources[0].connector.cursor), "a cursor")
             await ok(a.join(room))
-            since = (await ok(a.sync(timeout=0))).next_batch
             await until(lambda: planned(community, group, alice.user_id), "alice in the store")
-            asked = await bot_texts(a, room, bot, since, want=1)
-            assert "活动回访" in asked[0] and "「回访」" in asked[0]
-            await send(a, room, "回访 ５")
+            direct, since, asked = await direct_room(a, bot)
+            assert "活动回访" in asked[0] and "这次活动打几分" in asked[0]
+            await send(a, direct, "５")
             await until(lambda: _holds(sync_to_async(_answers), 1), "the first answer", 30)
-            await send(a, room, "回访 找一位技术合伙人")
+            await send(a, direct, "找一位技术合伙人")
             await until(lambda: _holds(sync_to_async(_answers), 2), "the second answer", 30)
-            seen.extend(await bot_texts(a, room, bot, since, want=3))
+            seen.extend(await bot_texts(a, direct, bot, since, want=3))
 
         await while_running(runner, live)
         for c in (m, a):
@@ -105,11 +106,12 @@ def test_a_survey_answer_lands_in_the_archive(
     seen = asyncio.run(scenario())
     assert "(2/2)" in seen[1] and "谢谢" in seen[2]
     response = SurveyResponse.objects.get()
-    assert response.via == "group" and response.answers == [5, "找一位技术合伙人"]
+    assert response.via == "direct" and response.answers == [5, "找一位技术合伙人"]
     assert response.state == SurveyResponse.State.DONE
     person = Person.objects.get(accounts__external_id=alice.user_id)
     assert person.needs == "找一位技术合伙人"
     assert person.records.filter(text__contains="答：5").exists()
+    assert not Message.objects.filter(text="找一位技术合伙人").exists()
 
 
 async def _holds(read: Any, want: int) -> bool:

@@ -87,6 +87,10 @@ def world() -> dict[str, Any]:
     return {"ids": ids, "tokens": tokens}
 
 
+#: Operations whose success needs ids of real rows in the body (tests/web/test_matching.py).
+BODY_NAMES_ROWS = {"POST /api/groups/{group_id}/introductions"}
+
+
 def operations() -> list[Any]:
     """Every operation of the API's OpenAPI document, served by the app itself."""
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", WSGIHandler())
@@ -140,9 +144,10 @@ def test_owner_never_gets_a_server_error(world: dict[str, Any]) -> None:
 
     for operation in operations():
         fuzz(operation, world["ids"], world["tokens"]["alice"], check)
-    # The generated requests reached the views' real work, not only errors.
+    # The generated requests reached the views' real work, not only errors (save where the
+    # body must name real rows, which a generator cannot guess: their own tests do that).
     reached = {label for label, statuses in seen.items() if 200 in statuses}
-    assert reached == set(seen), seen
+    assert reached | BODY_NAMES_ROWS == set(seen) | BODY_NAMES_ROWS, seen
 
 
 def test_no_role_means_no_data(world: dict[str, Any]) -> None:

@@ -30,7 +30,10 @@ from shequn.community.models import Account, Group, Link, Staff
 from tests.store.factories import T0, joined, message
 from tests.web.test_columns_kit import column_for_matrix
 from tests.web.test_csp import fill, patterns
+from tests.web.test_jielong_kit import chain_for_matrix
 from tests.web.test_meetups_kit import meetup_for_matrix
+from tests.web.test_rewards_kit import reward_rule_for_matrix
+from tests.web.test_shop_kit import shop_for_matrix
 from tests.web.test_surveys_kit import survey_for_matrix
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.store]
@@ -72,6 +75,9 @@ def build() -> dict[str, Any]:
         "column_id": column_for_matrix(Group.objects.get(external_id="g1")),
         "survey_id": survey_for_matrix(Group.objects.get(external_id="g1")),
         "meetup_id": meetup_for_matrix(Group.objects.get(external_id="g1")),
+        **shop_for_matrix(person["u1"]),
+        "chain_id": chain_for_matrix(Group.objects.get(external_id="g1")),
+        "rule_id": reward_rule_for_matrix(a),
     }
 
 
@@ -127,6 +133,11 @@ MATRIX: dict[str, dict[str, tuple[int, ...]]] = {
     # The invitation link is for someone not signed in yet: it moves the token into the
     # session and redirects to the set-password form, whoever opens it.
     "staff_accept": {"get": (302,) * 5},
+    # Growth (裂变): any role reads; editors create invite codes, operators review fraud flags.
+    "community_growth": {"get": READ_A},
+    "growth_code_create": {"get": NO_GET, "post": FORM_A},
+    "growth_scan": {"get": NO_GET, "post": WRITE_A},
+    "growth_flag_review": {"get": NO_GET, "post": FORM_A},
     # Columns: everyone in A reads; operators and owners edit (viewers 403).
     "group_columns": {"get": READ_A, "post": FORM_A},
     "group_columns_engagement": {"get": READ_A},
@@ -141,6 +152,29 @@ MATRIX: dict[str, dict[str, tuple[int, ...]]] = {
     # Meetups: everyone in A reads; operators and owners edit (viewers 403).
     "group_meetups": {"get": READ_A, "post": FORM_A},
     "meetup": {"get": READ_A, "post": FORM_A},
+    # Resource matching: everyone in A reads; assistants up introduce; operators up opt members out.
+    "group_matching": {"get": READ_A},
+    "group_matching_introduce": {"get": NO_GET, "post": FORM_A},
+    "group_matching_accept": {"get": NO_GET, "post": FORM_A},
+    "person_matching": {"get": READ_A},
+    "person_matching_optout": {"get": NO_GET, "post": FORM_A},
+    # Offers and orders: everyone in A reads; operators and owners edit and import.
+    "shop_offers": {"get": READ_A, "post": FORM_A},
+    "shop_offer": {"get": READ_A, "post": FORM_A},
+    "shop_orders": {"get": READ_A, "post": FORM_A},
+    "shop_order": {"get": READ_A, "post": FORM_A},
+    "shop_order_import": {"get": (200, 404, 404, 403, 302), "post": FORM_A},
+    "shop_order_import_apply": {"get": NO_GET, "post": FORM_A},
+    # 接龙: everyone in A reads and exports; those who may post in the group (greet) start one.
+    "group_jielong": {"get": READ_A, "post": FORM_A},
+    "jielong": {"get": READ_A},
+    "jielong_csv": {"get": READ_A},
+    "jielong_xlsx": {"get": READ_A},
+    # Funnel and reward rules: everyone in A reads; operators and owners change rules, run a sweep.
+    "community_funnel": {"get": READ_A},
+    "community_rewards": {"get": READ_A, "post": FORM_A},
+    "community_rewards_run": {"get": NO_GET, "post": WRITE_A},
+    "reward_rule": {"get": READ_A, "post": FORM_A},
 }
 
 

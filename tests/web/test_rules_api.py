@@ -39,7 +39,7 @@ def test_list_fills_defaults_and_gives_each_schema(world: dict[str, Any]) -> Non
     rules = {rule["name"]: rule for rule in response.json()}
     assert list(rules) == [  # the engine's order, then the sweeps
         "admission", "moderation", "welcome", "ritual", "windows", "checkin", "invite_points",
-        "meetups", "surveys", "essence", "elimination",
+        "meetups", "jielong", "surveys", "matching", "essence", "elimination",
     ]  # fmt: skip
     welcome = rules["welcome"]
     assert welcome["title"] == "迎新" and welcome["enabled"] is False

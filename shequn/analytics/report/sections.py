@@ -20,7 +20,11 @@ from shequn.analytics.frames import Window
 log = logging.getLogger(__name__)
 
 # "module:function" of every section builder, in the order the report shows them.
-SECTIONS: list[str] = []
+SECTIONS: list[str] = [
+    "shequn.playbook.matching_report:build",
+    "shequn.analytics.funnel_section:build",
+    "shequn.analytics.growth.section:build",
+]
 
 
 @dataclass(frozen=True)

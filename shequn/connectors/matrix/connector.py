@@ -28,12 +28,20 @@ from nio import (
 
 from shequn.connectors.base import Connector, ConnectorError, Unsupported, action_name
 from shequn.connectors.kept import Kept
+from shequn.connectors.matrix.direct import (
+    OPERATOR_ROOMS,
+    member_rooms,
+    private_rooms,
+    send_direct,
+    tell_member,
+    to_direct,
+)
 from shequn.connectors.matrix.mapping import PLATFORM, to_event
-from shequn.connectors.matrix.moderation import notify_operator, set_muted
+from shequn.connectors.matrix.moderation import set_muted
 from shequn.connectors.matrix.session import TRANSIENT_ERRORS, Session, failure
 from shequn.connectors.matrix.settings import MatrixSettings
 from shequn.connectors.settings import ConnectorSettings
-from shequn.events import Action, Delete, Event, Mute, Notify, Remove, Reply, Send
+from shequn.events import Action, Delete, Event, Mute, Notify, Remove, Reply, Send, Warn
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +72,7 @@ class MatrixConnector(Connector):
         self.operator = settings.operator
         self.timeline_limit = settings.timeline_limit
         self.poll_timeout = settings.poll_timeout
-        caps = {"Send", "Reply", "Delete", "Remove", "Mute"}
+        caps = {"Send", "Reply", "Delete", "Remove", "Mute", "Warn"}
         if self.operator:
             caps.add("Notify")
         self.capabilities = frozenset(caps)
@@ -98,9 +106,9 @@ class MatrixConnector(Connector):
 
     @property
     def _filter(self) -> dict[str, Any]:
+        # No server-side list of rooms: a member's direct room opened between two syncs
+        # would miss the answers sent before the filter named it. Rooms are picked here.
         room: dict[str, Any] = {"timeline": {"limit": self.timeline_limit}}
-        if self.rooms:
-            room["rooms"] = list(self.rooms)
         return {"room": room, "presence": {"not_types": ["*"]}}
 
     async def connect(self) -> None:
@@ -161,8 +169,12 @@ class MatrixConnector(Connector):
         seen: set[str] = set()
         out: list[Event] = []
         rooms = {**sync.rooms.leave, **sync.rooms.join}
+        members, private = member_rooms(self.kept), private_rooms(self.kept)
         for room_id, info in rooms.items():
-            if self.rooms and room_id not in self.rooms:
+            if room_id in members:
+                out.extend(self._direct(room_id, members[room_id], info, seen))
+                continue
+            if room_id in private or (self.rooms and room_id not in self.rooms):
                 continue
             raws = [e.source for e in info.timeline.events]
             if info.timeline.limited and since and info.timeline.prev_batch:
@@ -180,6 +192,16 @@ class MatrixConnector(Connector):
                 )
                 if event is None or event.event_id in seen:
                     continue
+                seen.add(event.event_id)
+                out.append(event)
+        return out
+
+    def _direct(self, room_id: str, member: str, info: Any, seen: set[str]) -> list[Event]:
+        """What ``member`` wrote in their direct room (not backfilled: a member writes little)."""
+        out: list[Event] = []
+        for raw in (e.source for e in info.timeline.events):
+            event = to_direct(raw, room_id, member, self.kept) if isinstance(raw, dict) else None
+            if event is not None and event.event_id not in seen:
                 seen.add(event.event_id)
                 out.append(event)
         return out
@@ -232,7 +254,8 @@ class MatrixConnector(Connector):
 
     async def perform(self, action: Action) -> None:
         """Send, Reply, Delete (redact), Remove (kick), Mute (power levels; a zero
-        duration lifts it), Notify (a direct message to the operator)."""
+        duration lifts it), Warn (a direct message to the member), Notify (a direct
+        message to the operator)."""
         try:
             if not self._signed_in:
                 await self.session.sign_in(self.client)
@@ -263,9 +286,15 @@ class MatrixConnector(Connector):
             muted = action.duration.total_seconds() > 0
             await set_muted(client, self.kept, action.group, action.member.id, muted)
             return
+        elif isinstance(action, Warn):
+            label = self._room_name(action.group) or action.group
+            text = f"[{label}] {action.text}"
+            await tell_member(client, self.kept, action.member.id, action.group, text)
+            return
         elif isinstance(action, Notify) and self.operator:
             label = self._room_name(action.group) or action.group
-            await notify_operator(client, self.kept, self.operator, f"[{label}] {action.text}")
+            text = f"[{label}] {action.text}"
+            await send_direct(client, self.kept, OPERATOR_ROOMS, self.operator, text)
             return
         else:
             raise Unsupported(f"matrix cannot {name}")

@@ -1,4 +1,4 @@
-"""Mutes through power levels, and notices to the operator by direct message.
+"""Mutes through power levels.
 
 Matrix has no mute of its own: a member whose power level is below what sending
 a message needs cannot send (the homeserver refuses with ``M_FORBIDDEN``). A mute
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nio import AsyncClient, ErrorResponse, RoomCreateError, RoomPreset
+from nio import AsyncClient, ErrorResponse
 
 from shequn.connectors.kept import Kept
 from shequn.connectors.matrix.session import failure
@@ -67,30 +67,3 @@ async def set_muted(client: AsyncClient, kept: Kept, room: str, user: str, muted
         verb = "mute" if muted else "unmute"
         raise failure(f"matrix: cannot {verb} {user} in {room}", answer)
     kept.set("mutes", mutes or None)
-
-
-async def notify_operator(client: AsyncClient, kept: Kept, operator: str, text: str) -> None:
-    """Send ``text`` as a notice in the direct-message room with ``operator``.
-
-    The room is opened on first use and kept; if the bot can no longer post
-    there (the operator left and it was closed), a new one is opened.
-    """
-    rooms: dict[str, str] = dict(kept.get("operator_rooms") or {})
-    content = {"msgtype": "m.notice", "body": text}
-    room = rooms.get(operator)
-    if room is not None:
-        answer = await client.room_send(room, "m.room.message", content)
-        if not isinstance(answer, ErrorResponse):
-            return
-        if answer.status_code not in {"M_FORBIDDEN", "M_NOT_FOUND"}:
-            raise failure(f"matrix: cannot notify {operator}", answer)
-    created = await client.room_create(
-        is_direct=True, invite=[operator], preset=RoomPreset.trusted_private_chat
-    )
-    if isinstance(created, RoomCreateError):
-        raise failure(f"matrix: cannot open a room with the operator {operator}", created)
-    rooms[operator] = created.room_id
-    kept.set("operator_rooms", rooms)
-    answer = await client.room_send(created.room_id, "m.room.message", content)
-    if isinstance(answer, ErrorResponse):
-        raise failure(f"matrix: cannot notify {operator}", answer)

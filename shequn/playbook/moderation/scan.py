@@ -150,6 +150,9 @@ class MemoryGroup:
     def invite_code_owner(self, code: str) -> str:
         return ""
 
+    def open_notice(self, member_id: str) -> bool:
+        return False
+
     # --- follow-up surveys: unknown to a moderation scan ---
 
     def open_survey(self, member_id: str) -> SurveyView | None:
