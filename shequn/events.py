@@ -151,11 +151,8 @@ class GroupCreated(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DirectMessage(Event):
-    """The actor wrote to the bot directly about ``group`` (an entry answer, an appeal).
-
-    Private: it is never stored as one of the group's messages nor counted in the
-    group's analytics; only the rules that ask members something directly read it.
-    """
+    """The actor wrote to the bot directly about ``group`` (an entry answer, an appeal);
+    private: never stored as a group message, read only by rules that asked directly."""
 
     text: str = ""
 

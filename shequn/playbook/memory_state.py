@@ -297,14 +297,12 @@ class MemoryState:
         """The owner's name of invite code ``code`` among the codes given ("" if none)."""
         return self.admissions.code_owner(code)
 
+    # --- elimination and follow-up surveys: a replay sends no notices and no surveys ---
+
     def open_notice(self, member_id: str) -> bool:
-        """False: a replay of history gives no elimination notices (the sweep does, live)."""
         return False
 
-    # --- follow-up surveys (shequn.playbook.surveys) ---------------------------------
-
     def open_survey(self, member_id: str) -> SurveyView | None:
-        """None: a replay of history sends no surveys, so none is open."""
         return None
 
     # --- check-in and points (shequn.playbook.checkin_rule, shequn.playbook.points) ---
