@@ -260,3 +260,12 @@ async def while_running(runner: Runner, body: Callable[[], Awaitable[None]]) -> 
 def count(query: Callable[[], int]) -> Callable[[], Awaitable[int]]:
     """An async reading of the store (for ``until`` conditions)."""
     return sync_to_async(query)
+
+
+def connector_conf(synapse: Synapse, bot: Any, operator: Any | None = None) -> dict[str, Any]:
+    """The group's ``connector`` section: the bot by token, the operator told of refusals."""
+    conf = {"kind": "matrix", "homeserver": synapse.url, "user_id": bot.user_id,
+            "token_env": TOKEN_ENV, "poll_timeout": 2.0}  # fmt: skip
+    if operator is not None:
+        conf["operator"] = operator.user_id
+    return conf

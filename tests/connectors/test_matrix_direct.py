@@ -30,8 +30,10 @@ nio = pytest.importorskip("nio", reason="matrix-nio is not installed (pip instal
 from shequn.playbook.elimination_actions import schedule_sweep  # noqa: E402
 from shequn.playbook.models import EliminationNotice  # noqa: E402
 from tests.connectors.matrix_kit import (  # noqa: E402
+    TOKEN_ENV,
     add_group,
     client,
+    connector_conf,
     direct_notices,
     direct_room,
     make_room,
@@ -46,10 +48,8 @@ pytestmark = [pytest.mark.store, pytest.mark.django_db(transaction=True)]
 
 
 def _conf(server: Synapse, bot: User, operator: User, monkeypatch: pytest.MonkeyPatch) -> dict:
-    monkeypatch.setenv("SHEQUN_TEST_MATRIX_TOKEN", bot.access_token)
-    return {"kind": "matrix", "homeserver": server.url, "user_id": bot.user_id,
-            "token_env": "SHEQUN_TEST_MATRIX_TOKEN", "operator": operator.user_id,
-            "poll_timeout": 2.0}  # fmt: skip
+    monkeypatch.setenv(TOKEN_ENV, bot.access_token)
+    return connector_conf(server, bot, operator)
 
 
 async def answer_directly(c: Any, bot: User, answer: str) -> list[str]:

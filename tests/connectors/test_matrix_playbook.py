@@ -33,9 +33,11 @@ from shequn.playbook.moderation.review import undo_step  # noqa: E402
 from shequn.playbook.moderation.rule import Moderation  # noqa: E402
 from shequn.playbook.state import StoreState  # noqa: E402
 from tests.connectors.matrix_kit import (  # noqa: E402
+    TOKEN_ENV,
     add_group,
     bot_texts,
     client,
+    connector_conf,
     direct_notices,
     make_room,
     ok,
@@ -44,17 +46,6 @@ from tests.connectors.matrix_kit import (  # noqa: E402
     until,
     while_running,
 )
-
-TOKEN_ENV = "SHEQUN_TEST_MATRIX_TOKEN"
-
-
-def connector_conf(synapse: Synapse, bot: Any, operator: Any | None = None) -> dict[str, Any]:
-    """The group's ``connector`` section: the bot by token, the operator told of refusals."""
-    conf = {"kind": "matrix", "homeserver": synapse.url, "user_id": bot.user_id,
-            "token_env": TOKEN_ENV, "poll_timeout": 2.0}  # fmt: skip
-    if operator is not None:
-        conf["operator"] = operator.user_id
-    return conf
 
 
 def audited(community: Community, action: str, outcome: str | None = None) -> Any:
