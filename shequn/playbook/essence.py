@@ -81,10 +81,13 @@ def is_command(text: str, commands: list[str] | tuple[str, ...]) -> bool:
     ``/精华@bot`` counts; ``精华帖真多`` or ``怎么设为精华？`` does not (the command must be
     the whole first word).
     """
-    wanted, longest = _commands(tuple(commands))
-    # Only the head can hold the command: most messages are long and none is a command,
-    # and several rules ask this of every message (so not the whole text normalised).
-    said = normalise(text.lstrip()[: longest + _BOT_ROOM])
+    wanted, longest, firsts = _commands(tuple(commands))
+    head = text.lstrip()[: longest + _BOT_ROOM]
+    # Several rules ask this of every message: most are told by their first character.
+    if head and head[0].lower() not in firsts and _plain(head[:2]):
+        return False
+    # Only the head can hold the command: most messages are long and none is a command.
+    said = normalise(head)
     first = said.split(maxsplit=1)[0] if said else ""
     bot = _BOT_SUFFIX.match(first)
     if bot:
@@ -97,10 +100,21 @@ _BOT_ROOM = 64
 
 
 @functools.lru_cache(maxsize=256)
-def _commands(commands: tuple[str, ...]) -> tuple[frozenset[str], int]:
-    """The commands as compared, and the longest one's length (a group's few, cached)."""
+def _commands(commands: tuple[str, ...]) -> tuple[frozenset[str], int, frozenset[str]]:
+    """The commands as compared, the longest one's length and their first characters
+    (a group's few, cached)."""
     wanted = frozenset(normalise(c) for c in commands)
-    return wanted, max((len(c) for c in commands), default=0)
+    return wanted, max((len(c) for c in commands), default=0), frozenset(w[:1] for w in wanted)
+
+
+def _plain(chars: str) -> bool:
+    """Whether ``chars`` are ASCII or common Chinese characters: then ``normalise`` leaves
+    the first one as ``lower()`` does (NFKC changes neither, nor composes them with a
+    neighbour), so it alone can tell that a message is no command."""
+    return _PLAIN.fullmatch(chars) is not None
+
+
+_PLAIN = re.compile("[\x00-\x7f\u4e00-\u9fff]*")
 
 
 def same_emoji(emoji: str, wanted: list[str] | tuple[str, ...]) -> bool:

@@ -270,7 +270,9 @@ class MemoryState:
         times = self._replied.get((rule, member_id))
         if not times:
             return 0
-        return bisect_right(times, micros(until)) - bisect_left(times, micros(since))
+        # Replies are remembered as the replay goes: none is later than its clock.
+        hi = len(times) if until >= self.clock else bisect_right(times, micros(until))
+        return hi - bisect_left(times, micros(since))
 
     def _reply(self, rule: str, action: Reply) -> None:
         message_id, author, at = self._last_message

@@ -126,16 +126,26 @@ class Recorder:
         """Count a decision taken on the current event, when it falls in the window."""
         if not self.reporting:
             return
-        self.counts[(decision.rule, decision.action, decision.outcome)] += 1
-        shown = self.examples.setdefault((decision.rule, decision.action), [])
+        key = (decision.rule, decision.action)
+        self.tally(key, decision.outcome, decision.member_id, decision.member_name)
+        shown = self.examples.setdefault(key, [])
         if len(shown) < EXAMPLES:
             shown.append(decision)
-        if decision.member_id:
-            entry = (decision.member_name, Counter[tuple[str, str]]())
-            tally = self.members.setdefault(decision.member_id, entry)[1]
-            tally[(decision.rule, decision.action)] += 1
         if self.keep:
             self.decisions.append(decision)
+
+    def wants(self, key: tuple[str, str]) -> bool:
+        """Whether a decision of (rule, action) ``key`` is kept whole: an example or ``keep``."""
+        return self.keep or len(self.examples.get(key, ())) < EXAMPLES
+
+    def tally(self, key: tuple[str, str], outcome: str, member_id: str, name: str) -> None:
+        """Count a decision of (rule, action) ``key`` without keeping it (most of them)."""
+        self.counts[(*key, outcome)] += 1
+        if member_id:
+            entry = self.members.get(member_id)
+            if entry is None:
+                entry = self.members[member_id] = (name, Counter())
+            entry[1][key] += 1
 
 
 class ReplayEngine(Engine):
@@ -150,80 +160,86 @@ class ReplayEngine(Engine):
         self.memory = memory
         self.recorder = recorder
         self.connector = RecordingConnector(group.platform)
-        self._ready: dict[str, Rule] = {}  # each rule as configured by the replay's settings
+        self._rules: list[tuple[RuleType, Rule | None]] | None = None  # built on the first event
         super().__init__(
             group.community, [self.connector], rules, states=self.replay_state, store=False
         )
 
-    def _run_rule(
-        self, rule_type: RuleType, event: Event, group: Group, state: GroupState
-    ) -> list[Planned]:
-        """``Engine._run_rule`` with the rule built once: a replay's settings never change.
+    def plan(self, event: Event) -> tuple[Group, list[Planned]]:
+        """``Engine.plan`` for a stored event: no ingest, each rule built once.
 
-        Most rules return nothing for most events; that case costs one call here. A
-        rule whose settings do not build goes the engine's way (a failure each event).
+        A replay's settings never change, so the enabled rules are built on the
+        first event and most rules, returning nothing for most events, cost one
+        call each. A rule whose settings do not build goes the engine's way (a
+        failure each event).
         """
-        rule = self._ready.get(rule_type.name)
-        if rule is None:
+        group, state = self.replay_state(event)
+        items: list[Planned] = []
+        rules = self._rules if self._rules is not None else self._build(state)
+        for rule_type, rule in rules:
+            if rule is None:
+                items.extend(super()._run_rule(rule_type, event, group, state))
+                continue
             try:
-                rule = self._ready[rule_type.name] = self._configure(rule_type, state.settings)
-            except Exception:
-                return super()._run_rule(rule_type, event, group, state)
-        if not rule.config.enabled:
-            return []
-        try:
-            actions = rule(event, state)
-        except Exception as exc:
-            log.exception("rule %s failed on event %s", rule_type.name, event.event_id)
-            self.rule_failed(group, rule_type.name, event, exc)
-            return []
-        if not actions:
-            return []
-        # As the engine plans them (``Engine._run_rule``): the rule named, the dry-run
-        # switch, and the member a greeting rule's answer to a join welcomes.
-        greets = event.member.id if rule_type.greets and isinstance(event, MemberJoined) else ""
-        name, dry_run = rule_type.name, rule.config.dry_run
-        return [
-            Planned(
-                rule=name,
-                action=action if action.rule else dataclasses.replace(action, rule=name),
-                dry_run=dry_run,
-                event_id=event.event_id,
-                greets=greets,
-            )
-            for action in actions
-        ]
+                actions = rule(event, state)
+            except Exception as exc:
+                log.exception("rule %s failed on event %s", rule_type.name, event.event_id)
+                self.rule_failed(group, rule_type.name, event, exc)
+                continue
+            if actions:
+                items.extend(_planned(rule_type, rule, event, actions))
+        return group, items
 
-    def replay_state(self, event: Event) -> tuple[Group, GroupState] | None:
+    def _build(self, state: GroupState) -> list[tuple[RuleType, Rule | None]]:
+        """The enabled rules as the replay's settings configure them (None: they do not build)."""
+        built: list[tuple[RuleType, Rule | None]] = []
+        for rule_type in self.rules:
+            try:
+                rule = self._configure(rule_type, state.settings)
+            except Exception:
+                built.append((rule_type, None))
+                continue
+            if rule.config.enabled:
+                built.append((rule_type, rule))
+        self._rules = built
+        return built
+
+    def replay_state(self, event: Event) -> tuple[Group, GroupState]:
         """The group's MemoryState with ``event`` applied, as ingest would have stored it."""
         self.memory.observe(event)
         return self.group, self.memory
 
     def record(self, group: Group, item: Planned, outcome: str, *args: Any, **kwargs: Any) -> None:
-        """Where live audits an outcome: remember it in the state, count it in the report."""
+        """Where live audits an outcome: remember it in the state, count it in the report.
+
+        Only a decision the report keeps whole (an example) is built as a ``Decision``;
+        the others are counted: a busy rule decides for half the messages of a history.
+        """
         action = item.action
         member = getattr(action, "member", None)
         member_id = member.id if isinstance(member, Actor) else item.greets
-        event = self.recorder.event
-        at = event.at if event is not None else self.memory.clock
-        self.memory.remember(item.rule, action, member_id, outcome, at, item.event_id)
+        recorder, memory = self.recorder, self.memory
+        event = recorder.event
+        at = event.at if event is not None else memory.clock
+        memory.remember(item.rule, action, member_id, outcome, at, item.event_id)
         if item.greets and outcome == Outcome.PERFORMED:
-            self.memory.greet(item.greets)
+            memory.greet(item.greets)
+        if not recorder.reporting:
+            return
+        key = (item.rule, action_name(action))
+        if not recorder.wants(key) and member_id in recorder.members:
+            recorder.tally(key, str(outcome), member_id, "")
+            return
         name = member.name if isinstance(member, Actor) and member.name else ""
-        self.recorder.add(
-            decision(
-                event,
-                item.rule,
-                action_name(action),
-                str(outcome),
-                member_id,
-                name or self.memory.display_name(member_id),
-                action.reason,
-                str(getattr(action, "text", "")),
-                item.event_id,
-                at,
-            )
-        )
+        name = name or memory.display_name(member_id)
+        if not recorder.wants(key):
+            recorder.tally(key, str(outcome), member_id, name)
+            return
+        text = str(getattr(action, "text", ""))
+        recorder.add(
+            decision(event, *key, str(outcome), member_id, name, action.reason, text,
+                     item.event_id, at)
+        )  # fmt: skip
 
     def settle(self, group: Group, item: Planned) -> None:
         """Carry out ``item`` as ``Engine.carry_out`` does with the recording connector.
@@ -246,6 +262,23 @@ class ReplayEngine(Engine):
         self.recorder.add(
             decision(event, name, "rule", str(Outcome.FAILED), "", "", reason, "", event.event_id)
         )
+
+
+def _planned(rule_type: RuleType, rule: Rule, event: Event, actions: list[Action]) -> list[Planned]:
+    """``actions`` as ``Engine._run_rule`` plans them: the rule named, the dry-run switch,
+    and the member a greeting rule's answer to a join welcomes."""
+    greets = event.member.id if rule_type.greets and isinstance(event, MemberJoined) else ""
+    name, dry_run = rule_type.name, rule.config.dry_run
+    return [
+        Planned(
+            rule=name,
+            action=action if action.rule else dataclasses.replace(action, rule=name),
+            dry_run=dry_run,
+            event_id=event.event_id,
+            greets=greets,
+        )
+        for action in actions
+    ]
 
 
 def decision(
@@ -320,10 +353,7 @@ def run(engine: ReplayEngine, events: Iterator[Event]) -> None:
     performed = engine.connector.performed
     for event in events:
         start(event)
-        planned = plan(event)
-        if planned is None:
-            continue
-        group, items = planned
+        group, items = plan(event)
         for item in items:
             settle(group, item)
         performed.clear()

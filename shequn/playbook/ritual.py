@@ -198,6 +198,7 @@ class Ritual:
     def __init__(self, config: RitualConfig) -> None:
         self.config = config
         self.pattern = config.pattern
+        self.intro_within = timedelta(days=config.intro_within_days)
 
     def __call__(self, event: Event, state: GroupState) -> list[Action]:
         if exempt(self.config, event, state):
@@ -255,7 +256,7 @@ class Ritual:
         if event.kind is not MessageKind.TEXT or not event.text.strip():
             return []
         joined = state.joined_at(actor.id)
-        if joined is None or event.at - joined > timedelta(days=self.config.intro_within_days):
+        if joined is None or event.at - joined > self.intro_within:
             return []
         who = Actor(actor.id, state.display_name(actor.id) or actor.name)  # as the store knows them
         intro = parse_intro(event.text)

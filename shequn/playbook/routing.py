@@ -135,8 +135,8 @@ class Matching:
         minutes = self.config.wait_minutes
         why = f"{who.name or who.id} asked a question; anyone answered in {minutes} min?"
         return [
-            Schedule(platform=event.platform, group=event.group, reason=why, kind=ROUTE_JOB,
-                     due_at=due, member=who, payload=payload)
+            Schedule(platform=event.platform, group=event.group, rule=NAME, reason=why,
+                     kind=ROUTE_JOB, due_at=due, member=who, payload=payload)
         ]  # fmt: skip
 
 

@@ -193,9 +193,12 @@ def configure(rule_type: RuleType, settings: Mapping[str, Any]) -> Rule:
     return rule_type(rule_type.Config.model_validate(section))
 
 
+_ABOUT_MEMBER = (MemberJoined, MemberLeft)  # a tuple: isinstance takes it faster than a union
+
+
 def subject(event: Event) -> Actor | None:
     """The member an event is about: who joined or left, else who acted."""
-    if isinstance(event, MemberJoined | MemberLeft):
+    if isinstance(event, _ABOUT_MEMBER):
         return event.member
     return event.actor
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -182,6 +183,7 @@ class Runner:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run until ``stop`` is set; then finish the events taken and save every cursor."""
+        settle_heap()
         tasks = [asyncio.create_task(self.pump(source, stop)) for source in self.sources]
         tasks.append(
             asyncio.create_task(run_scheduler(stop, self.worker, self.interval, self.engine_for))
@@ -289,6 +291,17 @@ class Runner:
         """Save every source's cursor (on shutdown; each was already saved per round)."""
         for source in self.sources:
             self.save_cursor(source)
+
+
+def settle_heap() -> None:
+    """Keep what start-up built (Django, settings, dictionaries) out of later collections.
+
+    A full collection walks every object alive; with the start-up heap in it, each took
+    up to 180 ms on these machines, stalling every event queued behind it. Frozen, those
+    objects are never walked again, and the collector runs on what the engine makes.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def _cancel_on(stop: asyncio.Event, task: asyncio.Task[bool]) -> None:

@@ -15,7 +15,6 @@ import re
 
 _NOISE = re.compile(r"https?://\S+|www\.\S+|@\S+")
 _ADDRESS = re.compile(r"^\s*[\w\-\[\]`^{}|]{1,32}[:,]\s+")
-_MARK = re.compile(r"[?？]")
 _ONLY_MARKS = re.compile(r"^[\s?？!！.。…~～]*$")
 _ZH_ASKS = re.compile(
     "请问|请教|求问|想问|问一?下|有没有人|有没有|有人知道|有人(?:做|用|懂|了解|试|遇到)过|谁知道|谁有|"
@@ -26,7 +25,6 @@ _ZH_WORDS = re.compile(
     "多少|几点|什么时候|啥时候|什么"
 )
 _ZH_TELLS = re.compile("不知道|就是|分享|问我|问他|觉得|告诉你|教你|没什么|什么都|都可以")
-_ZH_END = re.compile("(?<![那这什怎多])[吗么][\\s。.~～!！]*$")
 _ZH_RHETORIC = re.compile("(?:是吧|对吧|好吗|行吗|可以吗|好不好)[\\s?？!！。~～]*$")
 _SUBJECT = (
     r"(?:i|you|u|he|she|it|we|they|there|this|that|these|those|anyone|anybody|someone|"
@@ -63,21 +61,57 @@ _GREETING = re.compile(
 )
 
 
+#: A letter the English patterns (case-insensitive) can match: ASCII, and the few others
+#: that Unicode case folding equates with one (İ ı ſ K).
+_LATIN = re.compile("[a-zA-Z\u0130\u0131\u017f\u212a]")
+_FOLDED = re.compile("[\u0130\u0131\u017f\u212a]")
+#: A word that each alternative of ``_EN_PHRASES`` holds (lower case).
+_EN_KEYS = re.compile(
+    "any|does|can|there|how|wonder|help|looking|welcome|appreciated|where|what|why|which|recommend"
+)
+#: A character each alternative of ``_ZH_ASKS`` starts with.
+_ZH_ASK_FIRSTS = re.compile("[请求想问有谁推找帮]")
+_ZH_END_TRAILING = "。.~～!！"
+
+
 def is_question(text: str) -> bool:
-    """True when ``text`` asks for something a member could answer (zh or en)."""
-    clean = _ADDRESS.sub("", _NOISE.sub(" ", text or "")).strip()
+    """True when ``text`` asks for something a member could answer (zh or en).
+
+    Routing asks this of every message, so each pattern that cannot match is
+    skipped on a plain substring test first (the answers are the patterns' own).
+    """
+    clean = text or ""
+    if "http" in clean or "www." in clean or "@" in clean:
+        clean = _NOISE.sub(" ", clean)
+    if ":" in clean or "," in clean:
+        clean = _ADDRESS.sub("", clean)
+    clean = clean.strip()
     if not clean or _ONLY_MARKS.match(clean) or _GREETING.match(clean):
         return False
     if clean.startswith(("/me ", "* ")) or _EN_NOT.match(clean):
         return False
-    if _ZH_RHETORIC.search(clean) and len(clean) <= 12:
+    if len(clean) <= 12 and _ZH_RHETORIC.search(clean):
         return False
-    if _MARK.search(clean):
+    if "?" in clean or "？" in clean:
         return True
-    if _ZH_ASKS.search(clean) or _ZH_END.search(clean):
+    if (_ZH_ASK_FIRSTS.search(clean) and _ZH_ASKS.search(clean)) or _ends_asking(clean):
         return True
     if _ZH_WORDS.search(clean) and not _ZH_TELLS.search(clean):
         return True
-    return bool(_EN_START.match(clean) and len(clean.split()) >= 3) or bool(
-        _EN_PHRASES.search(clean)
-    )
+    if _LATIN.search(clean) is None:
+        return False
+    if _EN_START.match(clean) and len(clean.split()) >= 3:
+        return True
+    if _FOLDED.search(clean) is None and _EN_KEYS.search(clean.lower()) is None:
+        return False
+    return bool(_EN_PHRASES.search(clean))
+
+
+def _ends_asking(clean: str) -> bool:
+    """吗 or 么 (not 那么, 怎么 …) at the end, before spaces and 。~！ only."""
+    end = len(clean)
+    while end and (clean[end - 1].isspace() or clean[end - 1] in _ZH_END_TRAILING):
+        end -= 1
+    if not end or clean[end - 1] not in "吗么":
+        return False
+    return end < 2 or clean[end - 2] not in "那这什怎多"
