@@ -81,7 +81,7 @@ def is_command(text: str, commands: list[str] | tuple[str, ...]) -> bool:
     ``/精华@bot`` counts; ``精华帖真多`` or ``怎么设为精华？`` does not (the command must be
     the whole first word).
     """
-    wanted, longest, firsts = _commands(tuple(commands))
+    wanted, longest, firsts = _compared(commands)
     head = text.lstrip()[: longest + _BOT_ROOM]
     # Several rules ask this of every message: most are told by their first character.
     if head and head[0].lower() not in firsts and _plain(head[:2]):
@@ -97,6 +97,24 @@ def is_command(text: str, commands: list[str] | tuple[str, ...]) -> bool:
 
 #: Room after a command for "@botname" (``/精华@shequn_bot``).
 _BOT_ROOM = 64
+Compared = tuple[frozenset[str], int, frozenset[str]]
+#: Each command list asked about, by id: a rule asks with the same list for every message,
+#: and this skips making it a tuple to find it in ``_commands``. The list is kept (so its
+#: id is not reused) with a copy (so a change to it is noticed).
+_LISTS: dict[int, tuple[list[str] | tuple[str, ...], list[str] | tuple[str, ...], Compared]] = {}
+
+
+def _compared(commands: list[str] | tuple[str, ...]) -> Compared:
+    """``_commands`` of ``commands``, found by the list's id while it is unchanged."""
+    known = _LISTS.get(id(commands))
+    if known is not None and known[0] is commands and known[1] == commands:
+        return known[2]
+    if len(_LISTS) > 256:
+        _LISTS.clear()
+    copy = commands.copy() if isinstance(commands, list) else commands
+    found = _commands(tuple(commands))
+    _LISTS[id(commands)] = (commands, copy, found)
+    return found
 
 
 @functools.lru_cache(maxsize=256)

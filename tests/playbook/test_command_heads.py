@@ -39,3 +39,11 @@ def test_the_first_character_shortcut_answers_as_the_whole_comparison() -> None:
             assert is_command(text, commands) == reference(text, commands), (text, commands)
             checked += 1
     assert checked == len(COMMANDS) * len(HEADS) * len(TAILS)
+
+
+def test_a_command_list_changed_after_use_is_compared_as_it_is_now() -> None:
+    commands = ["/精华"]
+    assert not is_command("设为精华", commands)
+    commands.append("设为精华")  # the same list object, asked about again
+    assert is_command("设为精华", commands)
+    assert is_command("设为精华", ("设为精华",)) and not is_command("/精华", ("设为精华",))
