@@ -130,7 +130,33 @@ class _Diff:
     added: list[Entry] = field(default_factory=list)
 
 
+def _extends(old: list[Entry], new: tuple[str, ...]) -> bool:
+    """Whether ``new`` starts with ``old``'s entries (by key): a repost that only adds lines.
+
+    Most reposts are the list before plus a line; telling them apart this way
+    spares the line-by-line comparison (``_diff``), whose outcome would be the same.
+    """
+    if len(old) > len(new):
+        return False
+    for entry, text in zip(old, new, strict=False):
+        if entry.text != text and entry.key != entry_key(text):
+            return False
+    return True
+
+
+def _appended(old: list[Entry], new: tuple[str, ...], msg: ChainMessage) -> _Diff:
+    """``_diff`` of a repost that ``_extends`` the chain: each entry kept, the rest added."""
+    diff = _Diff(result=old)
+    for entry, text in zip(old, new, strict=False):
+        entry.text = text  # the poster's spelling, as the slow path keeps it
+    diff.added = [_new_entry(text, msg) for text in new[len(old) :]]
+    diff.result.extend(diff.added)
+    return diff
+
+
 def _diff(old: list[Entry], new: tuple[str, ...], msg: ChainMessage) -> _Diff:
+    if _extends(old, new):
+        return _appended(list(old), new, msg)
     diff = _Diff()
     matcher = SequenceMatcher(None, [e.key for e in old], [entry_key(t) for t in new], False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -184,8 +210,9 @@ def apply_post(chain: Chain, post: JielongPost, msg: ChainMessage) -> None:
         chain.conflicts += 1
     else:
         chain.entries = diff.result
-        moved = {entry_key(strip_number(line)) for line in post.description}
-        chain.removed.extend(_removed(e, msg) for e in diff.gone if e.key not in moved)
+        if diff.gone:
+            moved = {entry_key(strip_number(line)) for line in post.description}
+            chain.removed.extend(_removed(e, msg) for e in diff.gone if e.key not in moved)
     chain.title, chain.key, chain.description = post.title, post.key, post.description
     chain.updated_at = msg.at
     chain.posts += 1
@@ -255,6 +282,8 @@ class JielongTracker:
     def _find(self, post: JielongPost, at: datetime) -> Chain | None:
         chain = self._by_key.get(post.key)
         if chain is not None and (post.key or chain.entries):
+            if _extends(chain.entries, post.entries):  # shares all, so no restart: spare both
+                return chain
             if _shares(chain, post) and not _restarts(chain, post, at):
                 return chain
             if post.key:

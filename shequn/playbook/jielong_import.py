@@ -32,6 +32,7 @@ platform account (``Actor.id``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -45,7 +46,7 @@ from shequn.events import Event, MessageDeleted, MessagePosted
 from shequn.playbook import jielong_actions
 from shequn.playbook.checkin import CheckinConfig, community_day, is_checkin
 from shequn.playbook.jielong import ChainMessage
-from shequn.playbook.jielong_post import might_be_jielong
+from shequn.playbook.jielong_post import LATER_NUMBERED, LEADS, might_be_jielong
 from shequn.playbook.jielong_store import (
     ResumedTracker,
     resume_all,
@@ -54,6 +55,18 @@ from shequn.playbook.jielong_store import (
 )
 
 GroupKey = tuple[str, str]  # (platform, external id)
+CHECKED_LIMIT = 4096  # texts remembered per group; most check-ins repeat far fewer
+
+
+def quick_look(probe: re.Pattern[str]) -> re.Pattern[str]:
+    """A check-in keyword (``probe``) or a later line starting with a number, in one search.
+
+    A text that does not start with one of ``LEADS`` and in which this finds
+    nothing is neither a check-in (``is_checkin`` starts with ``probe``) nor a 接龙
+    line (``might_be_jielong``). Every alternative starts with one plain character
+    (``probe``'s do), so the search skips between those in C.
+    """
+    return re.compile(f"{probe.pattern}|{LATER_NUMBERED}")
 
 
 @dataclass
@@ -69,9 +82,20 @@ class _GroupScan:
     first: datetime | None = None
     last: datetime | None = None
     recalled: bool = False
+    checked: dict[tuple[str, str], bool] = field(default_factory=dict)  # (kind, text) → check-in
 
     def __post_init__(self) -> None:
-        self.probe = self.config.probe  # read once: a pydantic attribute costs a call
+        self.look = quick_look(self.config.probe)
+
+    def is_checkin(self, kind: str, text: str) -> bool:
+        """``is_checkin`` with the group's settings, remembered: members check in in few words."""
+        key = (kind, text)
+        found = self.checked.get(key)
+        if found is None:
+            if len(self.checked) >= CHECKED_LIMIT:
+                self.checked.clear()
+            found = self.checked[key] = is_checkin(kind, text, self.config)
+        return found
 
 
 @dataclass(frozen=True)
@@ -122,43 +146,42 @@ class ImportRecognition:
         self.groups: dict[GroupKey, _GroupScan] = {}
 
     def tee(self, events: Iterable[Event]) -> Iterator[Event]:
-        """``events`` unchanged, each member's message recognised on the way."""
+        """``events`` unchanged, each member's message recognised on the way.
+
+        Most messages are neither a check-in nor a 接龙 line: they are let go here
+        after one quick look, without a call (the tee sees every event of an import).
+        """
+        groups = self.groups
         for event in events:
             if isinstance(event, MessagePosted):
-                self._message(event)
+                key = (event.platform, event.group)
+                scan = groups.get(key) or self._scan(key)
+                at, text = event.at, event.text
+                if scan.through is not None and at <= scan.through:  # read before
+                    scan.older = at if scan.older is None else min(at, scan.older)
+                else:
+                    scan.first, scan.last = scan.first or at, at
+                    # One search: a keyword, or a line after the first starting with a number.
+                    if text and (text[0] in LEADS or scan.look.search(text) is not None):
+                        self._message(scan, event)
             elif isinstance(event, MessageDeleted):
-                scan = self.groups.get((event.platform, event.group))
-                if scan is not None and event.message_id in scan.posts:
-                    scan.recalled = True
+                seen = groups.get((event.platform, event.group))
+                if seen is not None and event.message_id in seen.posts:
+                    seen.recalled = True
             yield event
 
     def _scan(self, key: GroupKey) -> _GroupScan:
         scan = self.groups[key] = self.known.get(key) or _GroupScan(CheckinConfig())
         return scan
 
-    def _message(self, event: MessagePosted) -> None:
-        """Recognise one message; most are neither, and are let go after two quick looks."""
-        scan = self.groups.get((event.platform, event.group))
-        if scan is None:
-            scan = self._scan((event.platform, event.group))
-        at = event.at
-        if scan.through is not None and at <= scan.through:
-            if scan.older is None or at < scan.older:
-                scan.older = at
+    def _message(self, scan: _GroupScan, event: MessagePosted) -> None:
+        """Recognise a message that the quick look did not let go, unless a bot sent it."""
+        actor, at, text = event.actor, event.at, event.text
+        if actor is None or actor.is_bot:
             return
-        if scan.first is None:
-            scan.first = at
-        scan.last = at
-        text = event.text
-        # is_checkin's own first look, taken here so that a miss costs no call.
-        keyword = text and scan.probe.search(text) is not None
-        numbered = text and might_be_jielong(text)
-        actor = event.actor
-        if not (keyword or numbered) or actor is None or actor.is_bot:
-            return
-        if keyword and is_checkin(event.kind, text, scan.config):
+        if scan.is_checkin(event.kind, text):
             scan.days.setdefault(actor.id, set()).add(community_day(at, self.zone))
-        if numbered:
+        if might_be_jielong(text):
             message = ChainMessage(event.event_id, actor.id, actor.name or actor.id, at, text)
             if scan.tracker.feed(message) is not None:
                 scan.posts.add(event.event_id)

@@ -20,6 +20,11 @@ _ENTRY = re.compile(
 )
 _MAYBE = re.compile(r"^\s*[(（]?[0-9０-９①-⒛]", re.MULTILINE)
 _LEADS = frozenset("0123456789０１２３４５６７８９(（") | frozenset(map(chr, range(0x2460, 0x249C)))
+#: What a text ``might_be_jielong`` starts with: a number, a bracket, or a space
+#: (Unicode has no space after U+3000, the ideographic one).
+LEADS = _LEADS | frozenset(c for c in map(chr, range(0x3001)) if c.isspace())
+#: A later line starting with a number: with ``LEADS``, all that ``might_be_jielong`` finds.
+LATER_NUMBERED = r"\n\s*[(（]?[0-9０-９①-⒛]"
 
 
 def might_be_jielong(text: str) -> bool:
@@ -62,19 +67,20 @@ def _number(match: re.Match[str]) -> int:
     return int(unicodedata.numeric(match.group("circled")))
 
 
+# Each repost of a chain repeats every line before it: a line read once is remembered.
+@lru_cache(maxsize=65536)
 def _numbered(line: str) -> tuple[int, str] | None:
     match = _ENTRY.match(line)
     return (_number(match), match.group("text")) if match else None
 
 
-def _entry_start(lines: list[str]) -> int | None:
+def _entry_start(numbered: list[tuple[int, str] | None]) -> int | None:
     """Index of the line numbered 1 that opens the last run of entries."""
     start, previous_numbered = None, False
-    for index, line in enumerate(lines):
-        numbered = _numbered(line)
-        if numbered is not None and numbered[0] == 1 and not previous_numbered:
+    for index, found in enumerate(numbered):
+        if found is not None and found[0] == 1 and not previous_numbered:
             start = index
-        previous_numbered = numbered is not None
+        previous_numbered = found is not None
     return start
 
 
@@ -83,10 +89,11 @@ def parse_post(text: str) -> JielongPost | None:
     if not text or not might_be_jielong(text):
         return None
     lines = text.splitlines()
-    start = _entry_start(lines)
+    numbered = list(map(_numbered, lines))
+    start = _entry_start(numbered)
     if start is None:
         return None
-    entries = tuple(n[1] for n in map(_numbered, lines[start:]) if n is not None)
+    entries = tuple(n[1] for n in numbered[start:] if n is not None)
     head = [line.strip() for line in lines[:start] if line.strip()]
     title, description = (head[0], head[1:]) if head else ("", [])
     if description and not title_key(title):  # "#接龙" alone: the title is the next line
