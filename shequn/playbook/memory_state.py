@@ -265,12 +265,11 @@ class MemoryState:
         """Replies of ``rule`` to the account's messages in the window, so far in the replay.
 
         A reply is known by the message it answers when that is the latest
-        message observed (the one the rule was judging), as rules reply.
+        message observed (the one the rule was judging), as rules reply: so none
+        is later than the clock.
         """
-        times = self._replied.get((rule, member_id))
-        if not times:
+        if not (times := self._replied.get((rule, member_id))):
             return 0
-        # Replies are remembered as the replay goes: none is later than its clock.
         hi = len(times) if until >= self.clock else bisect_right(times, micros(until))
         return hi - bisect_left(times, micros(since))
 
@@ -398,5 +397,17 @@ def _covers(stay: Stay, at: datetime) -> bool:
 
 
 def micros(at: datetime) -> int:
-    """Microseconds since the epoch: exact, and ordered as the datetimes are."""
-    return (at - EPOCH) // MICROSECOND
+    """Microseconds since the epoch: exact, and ordered as the datetimes are.
+
+    Rules ask it of the same event's time several times in a row, so the last answer
+    is kept (one tuple, swapped whole: safe across threads).
+    """
+    global _last
+    if _last[0] is at:
+        return _last[1]
+    value = (at - EPOCH) // MICROSECOND
+    _last = (at, value)
+    return value
+
+
+_last: tuple[datetime, int] = (EPOCH, 0)

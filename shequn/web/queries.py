@@ -75,9 +75,7 @@ def archive_version(community: Community) -> str:
     to a member's archive (fields, tags, merges, imports) is audited, so a new audit
     id stands for any of them. Costs three small indexed queries.
     """
-    latest = dict(
-        Group.objects.filter(community=community).values_list("pk", "messages_version")
-    )
+    latest = dict(Group.objects.filter(community=community).values_list("pk", "messages_version"))
     stays = _stay_counts(list(latest))
     audit = AuditLog.objects.filter(community=community).order_by("-id").values_list("id")[:1]
     parts = [f"{g}:{latest[g]}:{stays.get(g, (0, 0, 0))[:2]}" for g in sorted(latest)]

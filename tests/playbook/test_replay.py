@@ -49,9 +49,7 @@ def live_decisions(community: Community, group: Group) -> list[Key]:
     # The points ledger audits each line it writes beside the Award that wrote it: a
     # consequence in the store, which a replay (storing nothing) has no reason to show.
     return [
-        (r.rule, r.action, r.target, r.reason)
-        for r in rows
-        if r.action not in ("rule", "points")
+        (r.rule, r.action, r.target, r.reason) for r in rows if r.action not in ("rule", "points")
     ]
 
 

@@ -21,9 +21,10 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import pairwise
 from typing import Any
 
-from shequn.playbook.moderation.text import join_cjk
+from shequn.playbook.moderation.text import CJK, FILLER, join_cjk
 
 STRONG = (
     "兼职", "日赚", "日结", "刷单", "刷信誉", "高仿", "代购", "躺赚", "网赚", "月入过万", "返利",
@@ -53,6 +54,10 @@ VARIANTS = {
 _ADD = frozenset({"加", "+", "添加"})
 _ADDED = frozenset({"v", "vx", "wx", "微", "薇", "微信", "q", "qq"})
 _PLUS_ADDED = frozenset({"v", "vx", "wx", "微信"})  # not "+q": an IRC mode
+# After 加 (+, 添加): the start of a word ``_added`` takes, past spaces, filler and 我.
+_NEXT_ADDED = rf"{FILLER}*(?:我{FILLER}*)?[{''.join(sorted({w[0] for w in _ADDED}))}]"
+_VARIANT = re.compile("|".join(re.escape(variant) for variant in VARIANTS))
+_IS_CJK = re.compile(f"[{CJK}]")
 _SPACES = re.compile(r"\s+")
 _HAS_CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORDS = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")
@@ -115,8 +120,9 @@ def _segment(text: str) -> tuple[str, ...]:
 
 def _prepared(text: str) -> str:
     """Chinese text as jieba sees it: variants spelled the usual way, split words joined."""
-    for variant, usual in VARIANTS.items():
-        text = text.replace(variant, usual)
+    if _VARIANT.search(text):  # one scan; most text holds none of them
+        for variant, usual in VARIANTS.items():
+            text = text.replace(variant, usual)
     return join_cjk(text)
 
 
@@ -140,19 +146,52 @@ def _any_of(candidates: frozenset[str]) -> re.Pattern[str]:
 
 @dataclass(frozen=True)
 class Keywords:
-    """A keyword list: strong words, weak words, English strong phrases."""
+    """A keyword list: strong words, weak words, English strong phrases (regex alternatives)."""
 
     strong: frozenset[str]
     weak: frozenset[str]
-    phrases: re.Pattern[str] | None
+    phrase_parts: tuple[str, ...]
+
+    @cached_property
+    def phrases(self) -> re.Pattern[str] | None:
+        """The phrases as whole words (not inside a longer word), or None without any."""
+        if not self.phrase_parts:
+            return None
+        return re.compile(r"(?<![a-z])(?:" + "|".join(self.phrase_parts) + r")(?![a-z])")
 
     @cached_property
     def candidates(self) -> frozenset[str]:
         """Every word ``find`` looks for (the 加 of 加微信 included)."""
         return self.strong | self.weak | _ADD
 
+    @cached_property
+    def trigger(self) -> re.Pattern[str]:
+        """Found in every text where ``find`` finds a keyword, and in little else.
+
+        A word comes out of the Latin words or of segmenting ``_prepared`` text (a
+        substring of it, see ``_may_hold``): so each candidate is looked for with filler
+        allowed where ``join_cjk`` drops it, a variant sends the text the full way, and
+        phrases are looked for without their word boundaries. 加 (+, 添加) alone is no
+        keyword: it counts before what ``_added`` takes. Every alternative starts with a
+        literal character, so the regex engine skips the others at C speed; alternatives
+        are grouped by that character, so fewer are tried where one might start.
+        """
+        listed = self.strong | self.weak
+        looked_for = [
+            (word[0], _spread(word)[len(re.escape(word[0])) :] + _after(word, listed))
+            for word in sorted(self.candidates, key=lambda w: (-len(w), w))
+        ]
+        looked_for += [(variant[0], re.escape(variant[1:])) for variant in VARIANTS]
+        return re.compile(_grouped(looked_for, self.phrase_parts))
+
     def find(self, text: str) -> tuple[list[str], list[str]]:
         """Strong and weak keywords in normalised ``text``, each once, in order."""
+        if self.trigger.search(text) is None:
+            return [], []  # most chat: no candidate, variant or phrase at all
+        return self._find(text)
+
+    def _find(self, text: str) -> tuple[list[str], list[str]]:
+        """``find`` without the ``trigger`` check."""
         candidates = self.candidates
         words = segment(text) if _may_hold(text, candidates) else []
         strong: list[str] = []
@@ -180,6 +219,40 @@ class Keywords:
             rest = rest[1:]
         added = _ADDED if words[i] != "+" else _PLUS_ADDED
         return "加v" if rest[:1] and rest[0] in added else ""
+
+
+def _after(word: str, listed: frozenset[str]) -> str:
+    """What must follow ``word`` in ``trigger``: for 加 (+, 添加) not listed itself, an added id."""
+    return "" if word in listed or word not in _ADD else _NEXT_ADDED
+
+
+def _grouped(looked_for: list[tuple[str, str]], phrases: tuple[str, ...]) -> str:
+    """One alternation of (first character, rest) pairs and phrases, grouped by first character.
+
+    A phrase is grouped when it starts with a letter or digit that no quantifier follows
+    and has no alternatives of its own.
+    """
+    groups: dict[str, list[str]] = {}
+    for first, rest in looked_for:
+        groups.setdefault(re.escape(first), []).append(rest)
+    alone = []
+    for phrase in phrases:
+        if phrase[0].isalnum() and phrase[1:2] not in ("*", "+", "?", "{") and "|" not in phrase:
+            groups.setdefault(phrase[0], []).append(phrase[1:])
+        else:
+            alone.append(phrase)
+    parts = [first + "(?:" + "|".join(rests) + ")" for first, rests in groups.items()]
+    return "|".join(parts + alone)
+
+
+def _spread(word: str) -> str:
+    """``word`` as a regex that also takes filler between two of its Chinese characters."""
+    out = re.escape(word[0])
+    for before, char in pairwise(word):
+        if _IS_CJK.match(before) and _IS_CJK.match(char):
+            out += FILLER + "{0,3}"
+        out += re.escape(char)
+    return out
 
 
 def _whole(words: list[str], i: int) -> bool:
@@ -211,9 +284,8 @@ def keywords(extra: tuple[str, ...] = (), allowed: tuple[str, ...] = ()) -> Keyw
     strong = {w.casefold() for w in STRONG} | {w for w in extra_words if " " not in w}
     phrases = [p for p in STRONG_EN if p not in gone]
     phrases += [re.escape(w) for w in sorted(extra_words - gone) if " " in w]
-    pattern = re.compile(r"(?<![a-z])(?:" + "|".join(phrases) + r")(?![a-z])") if phrases else None
     return Keywords(
         strong=frozenset(strong - gone),
         weak=frozenset(w.casefold() for w in WEAK) - gone,
-        phrases=pattern,
+        phrase_parts=tuple(phrases),
     )

@@ -66,6 +66,8 @@ _BARE = re.compile(
     r"(?![a-z0-9_@-])"
 )
 _TRAILING = ".,;:!?)]}'\"…"
+#: In every text holding a link: a scheme's ``://``, or a host's last dot (``x.c``).
+CLUE = r"://|\.(?<=[a-z0-9]\.)[a-z]"
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ are bots. Every action's reason names the signals and the message.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cached_property
 from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
@@ -34,7 +35,7 @@ from shequn.events import (
     Remove,
     Warn,
 )
-from shequn.playbook.moderation.keywords import keywords
+from shequn.playbook.moderation.keywords import Keywords, keywords
 from shequn.playbook.moderation.signals import (
     CARRIERS,
     WEIGHTS,
@@ -112,6 +113,14 @@ class Moderation:
     def __init__(self, config: ModerationConfig) -> None:
         self.config = config
         self.weights = {**WEIGHTS, **config.weights}
+        # worked out once, not per message
+        self._flood_window = timedelta(seconds=config.flood_seconds)
+        self._duplicate_window = timedelta(hours=config.duplicate_hours)
+
+    @cached_property
+    def words(self) -> Keywords:
+        """The keyword lists with the group's extra and allowed words (on the first message)."""
+        return keywords(tuple(self.config.keywords), tuple(self.config.allowed_keywords))
 
     def __call__(self, event: Event, state: GroupState) -> list[Action]:
         if isinstance(event, MemberJoined):
@@ -145,21 +154,21 @@ class Moderation:
     def signals(self, event: MessagePosted, state: GroupState, first: bool) -> list[Signal]:
         """The message's own signals plus the newcomer and cross-group ones."""
         config = self.config
-        words = keywords(tuple(config.keywords), tuple(config.allowed_keywords))
         found = find_signals(
             event.text,
-            event.kind.value,
+            event.kind,
             allowed_domains=config.allowed_domains,
-            words=words,
+            words=self.words,
             weights=self.weights,
         )
-        carries = any(s.code in CARRIERS for s in found) or is_image(event.kind, event.text)
+        carries = bool(found) and any(s.code in CARRIERS for s in found)
+        carries = carries or is_image(event.kind, event.text)
         if carries and first and self._newcomer(event, state, event.actor):
             found.append(Signal("newcomer", self.weights["newcomer"], "first message"))
-        text = event.text.strip()
+        text = event.text
         if config.duplicate_hours and len("".join(text.split())) >= config.duplicate_min_length:
-            since = event.at - timedelta(hours=config.duplicate_hours)
-            groups = state.same_text_groups(event.text, since, event.at)
+            since = event.at - self._duplicate_window
+            groups = state.same_text_groups(text, since, event.at)
             if groups:
                 evidence = f"also in {groups} other group(s)"
                 found.append(Signal("cross_group", self.weights["cross_group"], evidence))
@@ -178,7 +187,7 @@ class Moderation:
         limit = self.config.flood_messages
         if not limit:
             return False
-        since = event.at - timedelta(seconds=self.config.flood_seconds)
+        since = event.at - self._flood_window
         count = state.message_count(actor.id, since, event.at, exclude=event.event_id) + 1
         return count >= limit and count % limit == 0
 

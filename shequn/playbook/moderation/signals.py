@@ -31,10 +31,11 @@ is what the message's own text says. Operators can change any weight per group.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from shequn.playbook.moderation import contacts
+from shequn.playbook.moderation import contacts, links
 from shequn.playbook.moderation.keywords import Keywords, keywords
 from shequn.playbook.moderation.links import (
     Link,
@@ -66,6 +67,14 @@ CAPS = {"keyword": 2, "keyword_weak": 2}
 #: Codes of a link or a picture: as a newcomer's first message they add the newcomer signal.
 CARRIERS = frozenset({"link", "short_link", "invite", "channel", "qr_image"})
 _IMAGE_FILES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".heic")
+# Clues (links.CLUE, contacts.*_CLUE): a text none of them matches holds no link, phone,
+# id, contact card or QR words, so most chat skips those detectors. Each regex starts with
+# a character (set) that the regex engine skips to at C speed; phones and ids need a digit
+# or "@", which most chat lacks.
+_WORD_CLUE = re.compile(f"{links.CLUE}|{contacts.WORD_CLUE}")
+_DIGIT_OR_AT = re.compile(r"[\d@]")
+_PHONE_CLUE = re.compile(contacts.PHONE_CLUE)
+_ID_CLUE = re.compile(contacts.ID_CLUE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +106,45 @@ def find_signals(
 ) -> list[Signal]:
     """The signals in a message's ``text`` of ``kind`` (a MessageKind value)."""
     plain = compact(normalize(text))
+    words = words or keywords()
+    clued = kind == "link" or _clued(plain)
+    if not clued and words.trigger.search(plain) is None:
+        return []  # most chat: nothing that any detector looks for
     found: list[Signal] = []
 
     def add(code: str, evidence: str) -> None:
         found.append(Signal(code, weights.get(code, WEIGHTS[code]), evidence))
 
-    links = _link_signals(plain, kind, tuple(allowed_domains), add)
+    prose = plain
+    if clued:
+        for link in _contact_signals(plain, kind, text, tuple(allowed_domains), add):
+            prose = prose.replace(link.text, " ")  # words in a URL are not the sender's words
+    strong, weak = words.find(prose)
+    for word in strong:
+        add("keyword", word)
+    for word in weak:
+        add("keyword_weak", word)
+    return found
+
+
+def _clued(plain: str) -> bool:
+    """Whether a clue is in ``plain``: without one, it has no link, phone, id, card or QR."""
+    if _WORD_CLUE.search(plain):
+        return True
+    if _DIGIT_OR_AT.search(plain) is None:
+        return False
+    return bool(_PHONE_CLUE.search(plain) or _ID_CLUE.search(plain))
+
+
+def _contact_signals(
+    plain: str,
+    kind: str,
+    text: str,
+    allowed_domains: tuple[str, ...],
+    add: Callable[[str, str], None],
+) -> list[Link]:
+    """Add the link, phone, id, card and QR signals; every link found (allowed ones too)."""
+    found = _link_signals(plain, kind, allowed_domains, add)
     for number in contacts.phones(plain):
         add("phone", number)
     for ident in contacts.contact_ids(plain):
@@ -113,14 +155,6 @@ def find_signals(
     qr = contacts.qr_words(plain)
     if qr and is_image(kind, text):
         add("qr_image", qr)
-    prose = plain
-    for link in links:  # words inside a URL (…/casino-project) are not the sender's words
-        prose = prose.replace(link.text, " ")
-    strong, weak = (words or keywords()).find(prose)
-    for word in strong:
-        add("keyword", word)
-    for word in weak:
-        add("keyword_weak", word)
     return found
 
 

@@ -18,9 +18,10 @@ _INVISIBLE = re.compile(
     "\u2060-\u206f\u20e3\u3164\ufe00-\ufe0f\ufeff\uffa0]"
 )
 _EMOJI_CATEGORIES = frozenset({"So", "Sk", "Co", "Cs", "Cn"})
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-# Filler an advertiser puts inside a Chinese word (兼 职, 兼*职, 兼.职) to split it.
-_CJK_FILLER = re.compile(rf"(?<=[{_CJK}])[\s*·•._~|/\\-]{{1,3}}(?=[{_CJK}])")
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+#: Filler an advertiser puts inside a Chinese word (兼 职, 兼*职, 兼.职) to split it (a class).
+FILLER = r"[\s*·•._~|/\\-]"
+_CJK_FILLER = re.compile(rf"(?<=[{CJK}]){FILLER}{{1,3}}(?=[{CJK}])")
 _NUMERALS = "〇零一壹二贰两三叁四肆五伍六陆七柒八捌九玖"
 _CHINESE_DIGITS = str.maketrans(_NUMERALS, "001122233445566778899")
 _CHINESE_RUN = re.compile(rf"[{_NUMERALS}]{{11,13}}")
@@ -30,9 +31,9 @@ _FAKE_DOT = re.compile(
 )
 
 
-def _symbol_class() -> re.Pattern[str]:
-    """A character that ``compact`` may drop: of an emoji category in the Basic Multilingual
-    Plane (scanned once), or any character beyond it (checked one by one there)."""
+def _symbol_class() -> str:
+    """The characters ``compact`` may drop, as a class's ranges: of an emoji category in the
+    Basic Multilingual Plane (scanned once), or any character beyond it (checked there)."""
     runs: list[str] = []
     start = -1
     for code in range(0x10000):
@@ -44,11 +45,17 @@ def _symbol_class() -> re.Pattern[str]:
             start = -1
     if start >= 0:
         runs.append(f"\\U{start:08x}-\\U0000ffff")
-    return re.compile("[" + "".join(runs) + "\\U00010000-\\U0010ffff]")
+    return "".join(runs) + "\\U00010000-\\U0010ffff"
 
 
+_SYMBOLS = _symbol_class()
 #: Most chat has no emoji or symbol: ``compact`` then leaves every character as it is.
-_SYMBOL = _symbol_class()
+_SYMBOL = re.compile(f"[{_SYMBOLS}]")
+# What ``compact`` acts on, in one scan (most text has none of it): a symbol, what
+# ``_FAKE_DOT`` needs (。．点, the "(" of "(dot)"), or a numeral starting a run of 11.
+_ACTED_ON = re.compile(
+    f"[{_SYMBOLS}。．点(\\[{{{_NUMERALS}](?:(?<![{_NUMERALS}])|(?<=[{_NUMERALS}])[{_NUMERALS}]{{10}})"
+)
 
 
 def normalize(text: str) -> str:
@@ -67,6 +74,13 @@ def compact(normalized: str) -> str:
     """
     if normalized.isascii():
         return _FAKE_DOT.sub(".", normalized) if "dot" in normalized else normalized
+    if _ACTED_ON.search(normalized) is None:
+        return normalized  # most chat: nothing to drop, nor to make digits or dots
+    return _compacted(normalized)
+
+
+def _compacted(normalized: str) -> str:
+    """``compact`` of non-ASCII text, each step taken (``compact`` skips them when idle)."""
     text = _dropped(normalized) if _SYMBOL.search(normalized) else normalized
     text = _CHINESE_RUN.sub(lambda m: m.group(0).translate(_CHINESE_DIGITS), text)
     return _FAKE_DOT.sub(".", text)
