@@ -11,6 +11,7 @@ same door for the live engine, which stores events one at a time.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from itertools import islice
@@ -21,6 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from shequn.chat.bulk import Row, writer
+from shequn.chat.collector import fewer_collections
 from shequn.chat.models import ImportBatch, Message, Reaction
 from shequn.community.directory import AccountSpec, Directory
 from shequn.community.membership import apply_join, apply_leave, apply_rename
@@ -80,8 +82,9 @@ def ingest(
     rows it remembers.
     """
     stats = IngestStats()
-    with transaction.atomic():
-        kept = directory is not None
+    kept = directory is not None
+    # A bulk ingest (no kept directory) streams many events: see ``collector``.
+    with transaction.atomic(), nullcontext() if kept else fewer_collections():
         directory = directory if directory is not None else Directory(community)
         groups, accounts = directory.created_groups, directory.created_accounts
         run = _Run(directory, stats, batch.pk if batch is not None else None, inline=kept)
@@ -225,15 +228,16 @@ class _Run:
             directory.ensure_accounts(missing)
         rows: list[tuple[object, ...]] = []
         later: list[Event] = []
-        group_key: tuple[str, str] = ("", "")
+        platform = group = ""  # no event has an empty group: validated by ``_scan``
         group_id = 0
+        row = self._row
         for event in events:
             # Consecutive events mostly share a group: skip the lookup for them.
-            if (event.platform, event.group) != group_key:
-                group_key = (event.platform, event.group)
+            if event.group != group or event.platform != platform:
+                platform, group = event.platform, event.group
                 group_id = self._group(event).pk
             if type(event) is MessagePosted:
-                rows.append(self._row(group_id, event))
+                rows.append(row(group_id, event))
             elif isinstance(event, MemberJoined | MemberLeft | MemberRenamed):
                 self._membership(group_id, event)
             else:

@@ -67,6 +67,8 @@ from shequn.importers.chat_json import (
     scan_head,
     stream_items,
 )
+from shequn.importers.json_items import array_items
+from shequn.importers.posted import posted
 from shequn.importers.telegram_service import ServiceMixin
 from shequn.importers.telegram_text import flatten, message_kind, moment, peer_digits
 
@@ -113,8 +115,7 @@ def read(path: Path, options: ImportOptions) -> Iterator[Event]:
             )
         if found == "messages":
             chat = _Chat(path, options, top)
-            items = ijson.items(f, "messages.item", use_float=True)
-            for message in stream_items(f, path, items, options):
+            for message in array_items(f, path, "messages", options):
                 yield from chat.convert(message)
             return
         chat_meta: list[dict[str, Any]] = [{}]
@@ -223,20 +224,18 @@ class _Chat(ServiceMixin):
         edited = None
         if "edited" in m or "edited_unixtime" in m:
             edited = moment(m, "edited_unixtime", "edited", self.options.tz)
-        return MessagePosted(
-            platform=FORMAT,
-            group=self.group,
-            group_name=self.name,
-            event_id=str(message_id) if message_id is not None else self._id(m, text),
-            at=_fromtimestamp(int(unix), UTC)
-            if type(unix) is str and unix.isdigit()
-            else self._at(m),
-            actor=self.actors.get(sender) or self._actor(*sender),
-            kind=message_kind(m, has_link),
-            text=text,
-            reply_to=None if m.get("reply_to_message_id") is None else self._reply_to(m),
-            mentions=mentions,
-            edited_at=edited,
+        return posted(
+            FORMAT,
+            self.group,
+            str(message_id) if message_id is not None else self._id(m, text),
+            _fromtimestamp(int(unix), UTC) if type(unix) is str and unix.isdigit() else self._at(m),
+            self.actors.get(sender) or self._actor(*sender),
+            self.name,
+            message_kind(m, has_link),
+            text,
+            None if m.get("reply_to_message_id") is None else self._reply_to(m),
+            mentions,
+            edited,
         )
 
     def _id(self, m: dict[str, Any], text: str = "") -> str:

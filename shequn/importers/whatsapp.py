@@ -64,6 +64,7 @@ from shequn.events import (
     MessagePosted,
 )
 from shequn.importers.base import ImportFormatError, ImportOptions
+from shequn.importers.posted import posted
 from shequn.importers.text import guess_encoding, iter_chunks
 from shequn.importers.whatsapp_dates import Clock, HeaderForm, decide_day_first, detect_form
 from shequn.importers.whatsapp_system import (
@@ -85,8 +86,11 @@ _EXPECTED = (
 _PREFIXES = ("WhatsApp Chat with ", "WhatsApp Chat - ", "WhatsApp-Chat mit ", "WhatsApp Chat mit ")
 _NAME_LIMIT = 25  # longer names (WhatsApp profile names are shorter) take the slow path
 _QUOTES = ('"', "“", "„", "«")
+_TEXT = MessageKind.TEXT
 _MENTION = re.compile("@\u2068(.+?)\u2069")
 _RECENT = 4096
+# Copying a fresh hash costs less than making one (keyword arguments): ids are per message.
+_ID_HASH = hashlib.blake2b(digest_size=12)
 _ODD_ENDS = (">", ")")  # attachment placeholders end so
 
 
@@ -159,7 +163,9 @@ class _Ids:
             key = f"{key}\x1f{count}"
         elif len(seen) > 2 * _RECENT:
             self.seen = dict(list(seen.items())[-_RECENT:])
-        return hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
+        digest = _ID_HASH.copy()
+        digest.update(key.encode())
+        return digest.hexdigest()
 
 
 class _Reader:
@@ -233,14 +239,9 @@ class _Reader:
         ):
             return None
         actor = self.actors.get(name) or self.actor(name)
-        return MessagePosted(
-            platform=FORMAT,
-            group=self.group,
-            event_id=self.ids.next(local, name, body),
-            at=at,
-            actor=actor,
-            group_name=self.group_name,
-            text=body,
+        event_id = self.ids.next(local, name, body)
+        return posted(
+            FORMAT, self.group, event_id, at, actor, self.group_name, _TEXT, body, None, (), None
         )
 
     def other(self, at: datetime, local: str, rest: str) -> list[Event]:
@@ -256,17 +257,21 @@ class _Reader:
         mentions: tuple[Mention, ...] = ()
         if "@\u2068" in body:
             mentions = tuple(Mention(id=n, name=n) for n in dict.fromkeys(_MENTION.findall(body)))
+        event_id = self.ids.next(local, name, body)
+        actor = self.actor(name)
         return [
-            MessagePosted(
-                platform=FORMAT,
-                group=self.group,
-                event_id=self.ids.next(local, name, body),
-                at=at,
-                actor=self.actor(name),
-                group_name=self.group_name,
-                kind=kind,
-                text=body,
-                mentions=mentions,
+            posted(
+                FORMAT,
+                self.group,
+                event_id,
+                at,
+                actor,
+                self.group_name,
+                kind,
+                body,
+                None,
+                mentions,
+                None,
             )
         ]
 
