@@ -18,12 +18,12 @@ from itertools import islice
 
 import orjson
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from shequn.chat.bulk import Row, writer
 from shequn.chat.collector import fewer_collections
 from shequn.chat.models import ImportBatch, Message, Reaction
+from shequn.chat.versions import raise_versions
 from shequn.community.directory import AccountSpec, Directory
 from shequn.community.membership import apply_join, apply_leave, apply_rename
 from shequn.community.models import Community, Group
@@ -269,7 +269,7 @@ class _Run:
         """
         if self.touched:
             ids, self.touched = sorted(self.touched), set()
-            Group.objects.filter(pk__in=ids).update(messages_version=F("messages_version") + 1)
+            raise_versions(ids)
 
     def _group(self, event: Event) -> Group:
         try:
