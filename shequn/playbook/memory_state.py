@@ -26,7 +26,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 from shequn.events import (
@@ -43,15 +43,14 @@ from shequn.playbook.admission_memory import AdmissionMemory
 from shequn.playbook.admission_view import AdmissionView
 from shequn.playbook.checkin import is_checkin
 from shequn.playbook.checkin_rule import CheckinRuleConfig, config_from
+from shequn.playbook.micros import EPOCH, micros
 from shequn.playbook.surveys_view import SurveyView
 
 #: The actions that count as a strike (as StoreState counts them), and the outcomes that count.
 STRIKES = frozenset({"Warn", "Mute", "Remove"})
 DECIDED = frozenset({"performed", "dry_run"})
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: The zone of a community when the replay names none (the product's default).
 DEFAULT_ZONE = "Asia/Shanghai"
-MICROSECOND = timedelta(microseconds=1)
 
 
 class Elsewhere(Protocol):
@@ -394,20 +393,3 @@ class MemoryState:
 def _covers(stay: Stay, at: datetime) -> bool:
     start = stay.joined_at
     return start is not None and start <= at and (stay.left_at is None or at < stay.left_at)
-
-
-def micros(at: datetime) -> int:
-    """Microseconds since the epoch: exact, and ordered as the datetimes are.
-
-    Rules ask it of the same event's time several times in a row, so the last answer
-    is kept (one tuple, swapped whole: safe across threads).
-    """
-    global _last
-    if _last[0] is at:
-        return _last[1]
-    value = (at - EPOCH) // MICROSECOND
-    _last = (at, value)
-    return value
-
-
-_last: tuple[datetime, int] = (EPOCH, 0)

@@ -23,7 +23,8 @@ from django.db import connection
 
 from shequn.chat.models import Message
 from shequn.community.models import AuditLog, Group, Membership
-from shequn.playbook.memory_state import DECIDED, micros
+from shequn.playbook.memory_state import DECIDED
+from shequn.playbook.micros import micros
 from shequn.playbook.moderation.undo import UNDOES
 
 CHUNK = 5_000
