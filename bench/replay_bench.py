@@ -158,6 +158,8 @@ def replay_child() -> None:
     import django
 
     django.setup()
+    from django.conf import settings as django_settings
+
     from shequn.community.models import Group
     from shequn.playbook.replay import replay
 
@@ -165,10 +167,11 @@ def replay_child() -> None:
     rules = every_rule()
     settings = {rule.name: SETTINGS[rule.name] for rule in rules}
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    t0, cpu0 = time.perf_counter(), time.process_time()
+    t0, cpu0 = time.perf_counter(), cpu_seconds()
     recorder = replay(group, settings, rules=rules)
-    seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    seconds, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     messages = recorder.events["messages"]
     print(
         json.dumps(
@@ -181,12 +184,26 @@ def replay_child() -> None:
                 "per_cpu_second": messages / cpu,
                 "load_average": os.getloadavg()[0],
                 "peak_rss_mb": peak / 1024,
+                "workers_peak_rss_mb": workers_peak / 1024,
+                "workers": django_settings.REPLAY_WORKERS,
+                "cpu_seconds": cpu,
                 "rss_growth_mb": (peak - rss_before) / 1024,
                 "decisions": {" ".join(k): v for k, v in sorted(recorder.counts.items())},
                 "welcome_only_per_second": welcome_only(group, messages),
             }
         )
     )
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its replay workers (once they have ended)."""
+    import resource
+
+    own, workers = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
 
 
 def welcome_only(group: Any, messages: int) -> float:
@@ -253,9 +270,10 @@ def show(name: str, run: int, r: dict[str, Any]) -> None:
     """Print one replay's figures."""
     print(
         f"{name:10} run {run}: {r['messages']:>9,} messages  {r['seconds']:6.1f} s  "
-        f"{r['per_second']:>8,.0f} messages/s ({r['per_cpu_second']:,.0f} per CPU-second "
-        f"of the replay; load {r['load_average']:.1f})  peak RSS {r['peak_rss_mb']:.0f} MB "
-        f"(+{r['rss_growth_mb']:.0f} MB during replay)",
+        f"{r['per_second']:>8,.0f} messages/s with {r['workers']} worker(s) "
+        f"({r['per_cpu_second']:,.0f} per CPU-second of the replay and its workers; "
+        f"load {r['load_average']:.1f})  peak RSS {r['peak_rss_mb']:.0f} MB "
+        f"(+{r['rss_growth_mb']:.0f} MB during replay; a worker {r['workers_peak_rss_mb']:.0f} MB)",
         flush=True,
     )
     print(f"{'':10} rules: {', '.join(r['rules'])}", flush=True)

@@ -107,6 +107,8 @@ ALLOWED_HOSTS = [
 DATABASE_URL = os.environ.get("SHEQUN_DATABASE_URL", f"sqlite:///{DATA_DIR / 'shequn.sqlite3'}")
 DATABASES = {"default": database_from_url(DATABASE_URL, DATA_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Processes a long replay shares its rules among (shequn.playbook.replay_workers); 1: one.
+REPLAY_WORKERS = int(os.environ.get("SHEQUN_REPLAY_WORKERS") or min(4, os.cpu_count() or 1))
 # Per-process memory cache; the home page keeps each group's report summary here.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

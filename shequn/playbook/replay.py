@@ -24,25 +24,25 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from shequn.chat.models import Message
 from shequn.community.models import Group, Membership
 from shequn.connectors.base import action_name
 from shequn.connectors.memory import MemoryConnector
-from shequn.events import Action, Actor, Event, MemberJoined, MemberLeft, MessagePosted
+from shequn.events import Action, Actor, Event, MemberJoined
 from shequn.playbook.admission_store import invite_codes
 from shequn.playbook.engine import DEFAULT_RULES, Engine, Outcome, Planned
 from shequn.playbook.memory_state import MemoryState
 from shequn.playbook.replay_elsewhere import StoredElsewhere
 from shequn.playbook.replay_history import stored_events
-from shequn.playbook.rules import GroupState, Rule, RuleType, subject
+from shequn.playbook.replay_recorder import Recorder, decision
+from shequn.playbook.replay_workers import run_in_workers, shares
+from shequn.playbook.rules import GroupState, Rule, RuleType, configure
 from shequn.playbook.state import archive_numbers
 
-EXAMPLES = 3  # kept per (rule, action)
 log = logging.getLogger(__name__)
 
 
@@ -62,90 +62,6 @@ class RecordingConnector(MemoryConnector):
 
     async def perform(self, action: Action) -> None:
         self.performed.append(action)
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """One thing a rule decided during the replay, with the event that led to it."""
-
-    rule: str
-    action: str  # the action's name (Send, Warn, …), or "rule" when the rule raised
-    outcome: str  # performed (would act), dry_run, or failed (the rule raised)
-    member_id: str  # whom the action is on, as the audit log's target ("" for a Delete)
-    member_name: str
-    reason: str
-    event_id: str
-    at: datetime
-    author_id: str  # whom the event is about: who wrote the message, who joined or left
-    author_name: str
-    message: str  # the text of the message that led to it ("" for joins and leaves)
-    text: str  # what the action would have said, if anything
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "action": self.action,
-            "outcome": self.outcome,
-            "member": {"id": self.member_id, "name": self.member_name},
-            "author": {"id": self.author_id, "name": self.author_name},
-            "reason": self.reason,
-            "event_id": self.event_id,
-            "at": self.at.isoformat(),
-            "message": self.message,
-            "text": self.text,
-        }
-
-
-@dataclass
-class Recorder:
-    """Holds the outcome of a replay: counts, a few examples, the members concerned."""
-
-    since: datetime | None = None
-    keep: bool = False  # keep every reported decision in ``decisions`` (tests)
-    event: Event | None = None  # the event being replayed
-    events: Counter[str] = field(default_factory=Counter)  # reported events by kind
-    replayed: int = 0  # every event replayed, reported or not
-    counts: Counter[tuple[str, str, str]] = field(default_factory=Counter)
-    examples: dict[tuple[str, str], list[Decision]] = field(default_factory=dict)
-    members: dict[str, tuple[str, Counter[tuple[str, str]]]] = field(default_factory=dict)
-    decisions: list[Decision] = field(default_factory=list)
-
-    def start(self, event: Event) -> None:
-        """``event`` is replayed next."""
-        self.event = event
-        self.replayed += 1
-        if self.reporting:
-            self.events[_kind(event)] += 1
-
-    @property
-    def reporting(self) -> bool:
-        event = self.event
-        return event is not None and (self.since is None or event.at >= self.since)
-
-    def add(self, decision: Decision) -> None:
-        """Count a decision taken on the current event, when it falls in the window."""
-        if not self.reporting:
-            return
-        key = (decision.rule, decision.action)
-        self.tally(key, decision.outcome, decision.member_id, decision.member_name)
-        shown = self.examples.setdefault(key, [])
-        if len(shown) < EXAMPLES:
-            shown.append(decision)
-        if self.keep:
-            self.decisions.append(decision)
-
-    def wants(self, key: tuple[str, str]) -> bool:
-        """Whether a decision of (rule, action) ``key`` is kept whole: an example or ``keep``."""
-        return self.keep or len(self.examples.get(key, ())) < EXAMPLES
-
-    def tally(self, key: tuple[str, str], outcome: str, member_id: str, name: str) -> None:
-        """Count a decision of (rule, action) ``key`` without keeping it (most of them)."""
-        self.counts[(*key, outcome)] += 1
-        if member_id:
-            entry = self.members.get(member_id)
-            if entry is None:
-                entry = self.members[member_id] = (name, Counter())
-            entry[1][key] += 1
 
 
 class ReplayEngine(Engine):
@@ -281,36 +197,6 @@ def _planned(rule_type: RuleType, rule: Rule, event: Event, actions: list[Action
     ]
 
 
-def decision(
-    event: Event | None,
-    rule: str,
-    action: str,
-    outcome: str,
-    member_id: str,
-    member_name: str,
-    reason: str,
-    text: str,
-    event_id: str,
-    at: datetime | None = None,
-) -> Decision:
-    """A Decision on ``event``, with who it was about and what they said."""
-    author = subject(event) if event is not None else None
-    return Decision(
-        rule=rule,
-        action=action,
-        outcome=outcome,
-        member_id=member_id,
-        member_name=member_name,
-        reason=reason,
-        event_id=event_id,
-        at=at if at is not None else event.at if event is not None else datetime.min,
-        author_id=author.id if author is not None else "",
-        author_name=author.name if author is not None else "",
-        message=event.text if isinstance(event, MessagePosted) else "",
-        text=text,
-    )
-
-
 def stored_roles(group: Group) -> dict[str, str]:
     """Each account's role in its latest stay in ``group`` (roles are not events)."""
     rows = (
@@ -328,8 +214,33 @@ def replay(
     until: datetime | None = None,
     rules: Sequence[RuleType] = DEFAULT_RULES,
     keep: bool = False,
+    workers: int | None = None,
 ) -> Recorder:
-    """Run ``rules`` configured by ``settings`` over ``group``'s history; what they decided."""
+    """Run ``rules`` configured by ``settings`` over ``group``'s history; what they decided.
+
+    ``workers``: processes to share the rules among (``replay_workers``); None lets
+    the machine and the history's length decide; 1 replays in this process.
+    """
+
+    def replay_share(share: Sequence[RuleType]) -> Recorder:
+        return replay_rules(group, settings, since, until, share, keep)
+
+    parts = shares(rules, lambda rule: _active(rule, settings), workers,
+                   lambda: _length(group, until))  # fmt: skip
+    if len(parts) < 2:
+        return replay_share(rules)
+    return run_in_workers(parts, replay_share, rules)
+
+
+def replay_rules(
+    group: Group,
+    settings: Mapping[str, Any],
+    since: datetime | None,
+    until: datetime | None,
+    rules: Sequence[RuleType],
+    keep: bool,
+) -> Recorder:
+    """``replay`` in this process."""
     elsewhere = StoredElsewhere(group)
     memory = MemoryState(
         group.name, group.kind, settings, roles=stored_roles(group), elsewhere=elsewhere,
@@ -344,7 +255,24 @@ def replay(
     finally:
         events.close()
         elsewhere.close()
+    recorder.event = None  # the last event: nobody's business once done (nor a worker's to send)
     return recorder
+
+
+def _active(rule: RuleType, settings: Mapping[str, Any]) -> bool:
+    """Whether ``rule`` decides anything in this replay (a rule whose settings fail does)."""
+    try:
+        return configure(rule, settings).config.enabled
+    except Exception:
+        return True
+
+
+def _length(group: Group, until: datetime | None) -> int:
+    """The number of stored messages to replay."""
+    messages = Message.objects.filter(group=group)
+    if until is not None:
+        messages = messages.filter(at__lt=until)
+    return messages.count()
 
 
 def run(engine: ReplayEngine, events: Iterator[Event]) -> None:
@@ -357,13 +285,3 @@ def run(engine: ReplayEngine, events: Iterator[Event]) -> None:
         for item in items:
             settle(group, item)
         performed.clear()
-
-
-def _kind(event: Event) -> str:
-    if isinstance(event, MessagePosted):
-        return "messages"
-    if isinstance(event, MemberJoined):
-        return "joins"
-    if isinstance(event, MemberLeft):
-        return "leaves"
-    return "other"

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shequn.community.models import Group
-from shequn.playbook.replay import Decision, Recorder
+from shequn.playbook.replay_recorder import Decision, Recorder
 from shequn.playbook.rules import RuleType, configure
 
 OUTCOMES = ("performed", "dry_run", "failed")

@@ -20,7 +20,8 @@ from shequn.events import Event, JoinHow, LeaveHow, MemberJoined, MessagePosted,
 from shequn.playbook.engine import DEFAULT_RULES, Engine
 from shequn.playbook.models import Greeting
 from shequn.playbook.moderation.rule import Moderation
-from shequn.playbook.replay import Decision, RecordingConnector, replay
+from shequn.playbook.replay import RecordingConnector, replay
+from shequn.playbook.replay_recorder import Decision
 from shequn.playbook.rules import RuleType
 from shequn.playbook.testing import feed
 from shequn.playbook.welcome import Welcome

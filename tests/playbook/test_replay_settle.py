@@ -9,7 +9,8 @@ from shequn.community.models import Community, Group
 from shequn.events import Actor, Reply, Send, Warn
 from shequn.playbook.engine import Planned
 from shequn.playbook.memory_state import MemoryState
-from shequn.playbook.replay import Recorder, ReplayEngine
+from shequn.playbook.replay import ReplayEngine
+from shequn.playbook.replay_recorder import Recorder
 from shequn.playbook.welcome import Welcome
 from tests.playbook.conftest import PLATFORM, T0, joined
 

@@ -9,7 +9,8 @@ import pytest
 
 from shequn.community.models import AuditLog, Community, Group
 from shequn.events import Actor, Event, JoinHow, MemberJoined, MessagePosted
-from shequn.playbook.replay import Decision, replay
+from shequn.playbook.replay import replay
+from shequn.playbook.replay_recorder import Decision
 from shequn.playbook.ritual import Ritual
 from shequn.playbook.welcome import Welcome
 from shequn.playbook.windows import Windows
