@@ -21,7 +21,9 @@ PostgreSQL the server's own CPU is not in it). SQLite by default (a throw-away f
 one named (and dropped after).
 
 Each store is filled once and replayed ``--runs`` times (2 by default), each replay
-in a fresh process; ``--no-sqlite`` replays on PostgreSQL only.
+in a fresh process; ``--no-sqlite`` replays on PostgreSQL only. The replay shares its
+rules among ``SHEQUN_REPLAY_WORKERS`` processes (default: the machine's cores, at most
+four; ``SHEQUN_REPLAY_WORKERS=1`` replays in one); CPU and peak RSS include them.
 
     python bench/replay_bench.py [--messages N] [--texts distinct|repeated] [--runs N]
                                  [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
