@@ -156,6 +156,20 @@ class Directory:
         stays = self.stays.get((group_id, account_id))
         return stays[-1] if stays else None
 
+    def stay_at(self, group_id: int, account_id: int, at: datetime) -> Membership | None:
+        """The latest stay begun by ``at``: the latest of all when events come in order.
+
+        A re-import (or an overlapping file) also sees the stays its later events opened
+        the first time; a join or leave must be judged against the stays of its own time,
+        or an early leave would close a later stay.
+        """
+        found = None
+        for stay in self.stays.get((group_id, account_id), ()):
+            start = stay.joined_at or stay.first_seen_at  # neither: begun before our history
+            if start is None or start <= at:
+                found = stay
+        return found
+
     def stay_covering(self, group_id: int, account_id: int, at: datetime) -> Membership | None:
         """A stay whose known span includes ``at``: a join then is a repeat, not a return."""
         for stay in self.stays.get((group_id, account_id), ()):

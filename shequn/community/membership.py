@@ -18,7 +18,7 @@ def apply_join(
     if event.event_id in joins:
         return False
     member_id = directory.account_id(event.platform, event.member.id)
-    stay = directory.stay(group_id, member_id)
+    stay = directory.stay_at(group_id, member_id, event.at)
     fields = {
         "joined_at": event.at,
         "join_how": event.how.value,
@@ -50,7 +50,7 @@ def apply_leave(
     if event.event_id in leaves:
         return False
     member_id = directory.account_id(event.platform, event.member.id)
-    stay = directory.stay(group_id, member_id)
+    stay = directory.stay_at(group_id, member_id, event.at)
     if stay is not None and stay.left_how != "":
         return False  # left twice without a join between: nothing new to record
     if stay is None:

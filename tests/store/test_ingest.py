@@ -245,3 +245,40 @@ def test_storing_messages_raises_their_groups_version_only(community: Community)
     live.flush()
     live.flush()  # nothing held: nothing raised
     assert versions() == {"g1": 1, "g2": 2}
+
+
+def left_at(n: int, who: str, how: LeaveHow = LeaveHow.LEFT) -> MemberLeft:
+    member = Actor(id=who)
+    return MemberLeft(
+        platform="test", group="g1", event_id=f"l{n}", at=T0 + timedelta(minutes=n),
+        actor=member, member=member, how=how,
+    )  # fmt: skip
+
+
+def stays_of(who: str) -> list[tuple[object, ...]]:
+    rows = Membership.objects.filter(account__external_id=who).order_by("pk")
+    return list(rows.values_list("joined_at", "left_at", "left_how", "join_event_id"))
+
+
+def test_reimport_judges_each_join_and_leave_by_its_own_time(community: Community) -> None:
+    # A second leave and a second join that changed nothing the first time (as WhatsApp
+    # exports hold them) must change nothing on a re-import either: judged against the
+    # later stays the first import opened, the early leave closed the latest stay and
+    # the repeated join opened a stay of its own.
+    history = [
+        message(1, "u7"),  # seen before any join: a stay opened by speaking
+        left_at(2, "u7", LeaveHow.REMOVED),
+        left_at(3, "u7"),  # left twice: nothing new
+        joined(4, "u7"),  # back: a second stay
+        joined(5, "u7"),  # joined twice: nothing new
+        left_at(6, "u7"),
+        left_at(7, "u7"),  # left twice again
+        joined(8, "u7"),  # back: a third stay, still open
+        joined(9, "u7"),
+    ]
+    first = ingest(history, community)
+    before = stays_of("u7")
+    assert (first.joins, first.leaves, len(before)) == (2, 2, 3)
+    again = ingest(history, community)
+    assert (again.joins, again.leaves, again.messages) == (0, 0, 0)
+    assert stays_of("u7") == before
