@@ -14,6 +14,9 @@ three things differ, each an engine seam:
 - outcomes go to a ``Recorder`` (``ReplayEngine.record``), not to the audit log,
   the greetings or the job queue: nothing is written.
 
+A long history is replayed by several processes at once, each with a share of
+the rules (``replay_workers``); what they recorded adds up to one process's.
+
 Decisions on events before ``since`` are made (they shape the state) but not
 reported; events from ``until`` on are not read. Not replayed: what the store
 keeps no event of (renames, reactions, deletions, a repeated join that changed

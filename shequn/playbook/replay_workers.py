@@ -111,15 +111,23 @@ def run_in_workers(
         worker.start()
         send.close()
         pipes.append((worker, receive))
-    recorders = [replay_share(parts[0])]
+    try:
+        recorders = [replay_share(parts[0])]
+    except BaseException:  # the workers' results would go nowhere
+        for worker, receive in pipes:
+            worker.terminate()
+            worker.join()
+            receive.close()
+        raise
     for worker, receive in pipes:
         recorders.append(_result(worker, receive))
     order = {rule.name: i for i, rule in enumerate(rules)}
     return merge(recorders, order)
 
 
-def _work(replay_share: Callable[[list[RuleType]], Recorder], part: list[RuleType],
-          send: Connection) -> None:  # fmt: skip
+def _work(
+    replay_share: Callable[[list[RuleType]], Recorder], part: list[RuleType], send: Connection
+) -> None:
     """A worker's life: fresh connections, its share replayed, the recorder sent back."""
     for alias in connections:
         _inherited.append(connections[alias])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import time
 from typing import Any
 
 import pytest
@@ -132,3 +134,19 @@ def test_a_failing_worker_is_reported_with_its_traceback() -> None:
 
     with pytest.raises(WorkerFailed, match="LookupError: the store went away"):
         run_in_workers(parts, replay_share, DEFAULT_RULES)
+
+
+def test_when_the_callers_share_fails_the_workers_are_stopped() -> None:
+    parts = shares(DEFAULT_RULES, lambda rule: rule.name in ("moderation", "windows"), 2, lambda: 0)
+    here = parts[0]
+
+    def replay_share(part: list[RuleType]) -> Recorder:
+        if part == here:
+            raise LookupError("the store went away here")
+        time.sleep(60)  # a worker that would outlive its caller
+        return Recorder()
+
+    children = set(multiprocessing.active_children())
+    with pytest.raises(LookupError, match="went away here"):
+        run_in_workers(parts, replay_share, DEFAULT_RULES)
+    assert set(multiprocessing.active_children()) == children  # none left sleeping
