@@ -13,6 +13,7 @@ from shequn.cli import main
 from shequn.community.models import AuditLog, Community, Group
 from shequn.connectors.memory import MemoryConnector
 from shequn.events import Event
+from shequn.playbook import replay as replay_module
 from shequn.playbook.engine import Engine
 from shequn.playbook.replay_command import clean
 from shequn.playbook.testing import feed
@@ -215,3 +216,30 @@ def test_moderation_examples_show_the_message_and_its_author(
     warn = lines[lines.index("  moderation · Warn") + 1]
     assert "推广员 (ad)" in warn
     assert "members affected: 1" in out
+
+
+def test_workers_print_the_same_report(
+    group: Group,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    on = "[welcome]\nenabled = true\n[moderation]\nenabled = true\n"
+    args = ("--group", str(group.pk), "--rules", write(tmp_path, "rules.toml", on), "--json")
+    settings.REPLAY_WORKERS = 1
+    alone = replay(capsys, *args)
+    # This history is short; let it be shared out as a long one would be.
+    monkeypatch.setattr("shequn.playbook.replay_workers.MIN_EVENTS", 1)
+    settings.REPLAY_WORKERS = 2
+    shared: list[int] = []
+    real = replay_module.run_in_workers
+
+    def counted(parts: list[Any], *rest: Any) -> Any:
+        shared.append(len(parts))
+        return real(parts, *rest)
+
+    monkeypatch.setattr(replay_module, "run_in_workers", counted)
+    assert replay(capsys, *args) == alone
+    assert shared == [2]
+    assert alone[0] == 0 and json.loads(alone[1])["decisions"]
