@@ -187,19 +187,16 @@ def merge(recorders: Sequence[Recorder], order: dict[str, int]) -> Recorder:
 
 
 def _merge_members(merged: Recorder, recorders: Sequence[Recorder], order: dict[str, int]) -> None:
-    firsts: dict[str, tuple[int, int]] = {}
+    def when(named: tuple[int, str]) -> tuple[int, int]:
+        return named[0], order[named[1]]
+
     for recorder in recorders:
         for member_id, (name, tally) in recorder.members.items():
-            seen, rule = recorder.named[member_id]
-            when = (seen, order[rule])
+            named = recorder.named[member_id]
             entry = merged.members.get(member_id)
-            if entry is None:
-                merged.members[member_id] = (name, Counter(tally))
-                firsts[member_id] = when
-                merged.named[member_id] = (seen, rule)
-                continue
-            entry[1].update(tally)
-            if when < firsts[member_id]:
-                merged.members[member_id] = (name, entry[1])
-                firsts[member_id] = when
-                merged.named[member_id] = (seen, rule)
+            total = Counter(tally) if entry is None else entry[1] + tally
+            if entry is None or when(named) < when(merged.named[member_id]):
+                merged.named[member_id] = named
+            else:
+                name = entry[0]
+            merged.members[member_id] = (name, total)
