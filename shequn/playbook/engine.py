@@ -70,6 +70,9 @@ MAX_BUILT = 4096
 #: (``Engine.stored_state``), a MemoryState rebuilt from history when replaying.
 StateSource = Callable[[Event], tuple[Group, GroupState] | None]
 
+#: A group's enabled rules in the order they run; None where its settings do not build.
+Lineup = tuple[tuple[RuleType, Rule | None], ...]
+
 
 @dataclass(frozen=True)
 class Planned:
@@ -110,6 +113,7 @@ class Engine:
         self.store = store
         self._configured: dict[tuple[str, int], tuple[Mapping[str, Any], Rule]] = {}
         self._built: dict[tuple[str, bytes], Rule] = {}
+        self._lineups: dict[int, tuple[Mapping[str, Any], Lineup]] = {}
 
     async def handle(self, event: Event) -> list[Action]:
         """Store ``event``, answer it with the group's rules; the actions performed."""
@@ -134,10 +138,53 @@ class Engine:
         if found is None:
             return None
         group, state = found
+        return group, self.run_rules(event, group, state)
+
+    def run_rules(self, event: Event, group: Group, state: GroupState) -> list[Planned]:
+        """What the group's enabled rules want done about ``event``, in rule order.
+
+        A rule that raises (or whose settings do not build) is logged and audited,
+        and the others still run.
+        """
         items: list[Planned] = []
+        for rule_type, rule in self.lineup(state.settings):
+            if rule is None:
+                items.extend(self._run_rule(rule_type, event, group, state))
+                continue
+            try:
+                actions = rule(event, state)
+            except Exception as exc:
+                log.exception("rule %s failed on event %s", rule_type.name, event.event_id)
+                self.rule_failed(group, rule_type.name, event, exc)
+                continue
+            if actions:
+                items.extend(planned(rule_type, rule, event, actions))
+        return items
+
+    def lineup(self, settings: Mapping[str, Any]) -> Lineup:
+        """The rules ``settings`` switch on, built (None: a rule whose settings do not build).
+
+        Kept per settings object, as ``_configure`` keeps each rule: most events of a
+        group find its lineup with one lookup and call only the rules switched on
+        (asking all thirteen whether they were was a fifth of a live event's time).
+        """
+        cached = self._lineups.get(id(settings))
+        if cached is not None and cached[0] is settings:
+            return cached[1]
+        built: list[tuple[RuleType, Rule | None]] = []
         for rule_type in self.rules:
-            items.extend(self._run_rule(rule_type, event, group, state))
-        return group, items
+            try:
+                rule = self._configure(rule_type, settings)
+            except Exception:
+                built.append((rule_type, None))  # fails again, audited, at each event
+                continue
+            if rule.config.enabled:
+                built.append((rule_type, rule))
+        if len(self._lineups) >= MAX_BUILT:
+            self._lineups.clear()
+        # Kept with its settings object, so that the id cannot be reused meanwhile.
+        self._lineups[id(settings)] = (settings, tuple(built))
+        return tuple(built)
 
     def stored_state(self, event: Event) -> tuple[Group, GroupState] | None:
         """The event's stored group and a StoreState over it (live; sync, DB)."""
@@ -160,19 +207,7 @@ class Engine:
             log.exception("rule %s failed on event %s", name, event.event_id)
             self.rule_failed(group, name, event, exc)
             return []
-        greets = ""
-        if rule_type.greets and isinstance(event, MemberJoined):
-            greets = event.member.id
-        return [
-            Planned(
-                rule=name,
-                action=action if action.rule else dataclasses.replace(action, rule=name),
-                dry_run=rule.config.dry_run,
-                event_id=event.event_id,
-                greets=greets,
-            )
-            for action in actions
-        ]
+        return planned(rule_type, rule, event, actions)
 
     def _configure(self, rule_type: RuleType, settings: Mapping[str, Any]) -> Rule:
         """``rule_type`` built from ``settings``; built again only when its section differs.
@@ -333,6 +368,23 @@ class Engine:
             )
             # One INSERT, not get_or_create's SELECT, savepoint and INSERT.
             Greeting.objects.bulk_create([greeting], ignore_conflicts=True)
+
+
+def planned(rule_type: RuleType, rule: Rule, event: Event, actions: list[Action]) -> list[Planned]:
+    """``actions`` as the engine carries them out: the rule named, the dry-run switch,
+    and the member a greeting rule's answer to a join welcomes."""
+    greets = event.member.id if rule_type.greets and isinstance(event, MemberJoined) else ""
+    name, dry_run = rule_type.name, rule.config.dry_run
+    return [
+        Planned(
+            rule=name,
+            action=action if action.rule else dataclasses.replace(action, rule=name),
+            dry_run=dry_run,
+            event_id=event.event_id,
+            greets=greets,
+        )
+        for action in actions
+    ]
 
 
 def _section_key(name: str, settings: Mapping[str, Any]) -> tuple[str, bytes] | None:

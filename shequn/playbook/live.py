@@ -98,6 +98,10 @@ class LiveStore:
         if feed is None or now - self._feed_since > REFRESH:
             self.flush()
             feed = self._feed = LiveIngest(self.community)
+            # The groups live events arrive for, read at once rather than each at its
+            # first event (a stall each, right after every refresh).
+            live = Group.objects.filter(community=self.community, settings__has_key="connector")
+            feed.directory.load_groups(live)
             self._feed_since = now
         try:
             feed.add(event)

@@ -25,7 +25,6 @@ nothing) and time-driven jobs (an unmute when a mute ends).
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
@@ -35,7 +34,7 @@ from shequn.chat.models import Message
 from shequn.community.models import Group, Membership
 from shequn.connectors.base import action_name
 from shequn.connectors.memory import MemoryConnector
-from shequn.events import Action, Actor, Event, MemberJoined
+from shequn.events import Action, Actor, Event
 from shequn.playbook.admission_store import invite_codes
 from shequn.playbook.engine import DEFAULT_RULES, Engine, Outcome, Planned
 from shequn.playbook.memory_state import MemoryState
@@ -43,7 +42,7 @@ from shequn.playbook.replay_elsewhere import StoredElsewhere
 from shequn.playbook.replay_history import stored_events
 from shequn.playbook.replay_recorder import Recorder, decision
 from shequn.playbook.replay_workers import run_in_workers, shares
-from shequn.playbook.rules import GroupState, Rule, RuleType, configure
+from shequn.playbook.rules import GroupState, RuleType, configure
 from shequn.playbook.state import archive_numbers
 
 log = logging.getLogger(__name__)
@@ -79,49 +78,18 @@ class ReplayEngine(Engine):
         self.memory = memory
         self.recorder = recorder
         self.connector = RecordingConnector(group.platform)
-        self._rules: list[tuple[RuleType, Rule | None]] | None = None  # built on the first event
         super().__init__(
             group.community, [self.connector], rules, states=self.replay_state, store=False
         )
 
     def plan(self, event: Event) -> tuple[Group, list[Planned]]:
-        """``Engine.plan`` for a stored event: no ingest, each rule built once.
+        """``Engine.plan`` for a stored event: no ingest, the state from memory.
 
-        A replay's settings never change, so the enabled rules are built on the
-        first event and most rules, returning nothing for most events, cost one
-        call each. A rule whose settings do not build goes the engine's way (a
-        failure each event).
+        A replay's settings never change, so its rules are built on the first
+        event (``Engine.lineup``), and each event calls only the rules switched on.
         """
         group, state = self.replay_state(event)
-        items: list[Planned] = []
-        rules = self._rules if self._rules is not None else self._build(state)
-        for rule_type, rule in rules:
-            if rule is None:
-                items.extend(super()._run_rule(rule_type, event, group, state))
-                continue
-            try:
-                actions = rule(event, state)
-            except Exception as exc:
-                log.exception("rule %s failed on event %s", rule_type.name, event.event_id)
-                self.rule_failed(group, rule_type.name, event, exc)
-                continue
-            if actions:
-                items.extend(_planned(rule_type, rule, event, actions))
-        return group, items
-
-    def _build(self, state: GroupState) -> list[tuple[RuleType, Rule | None]]:
-        """The enabled rules as the replay's settings configure them (None: they do not build)."""
-        built: list[tuple[RuleType, Rule | None]] = []
-        for rule_type in self.rules:
-            try:
-                rule = self._configure(rule_type, state.settings)
-            except Exception:
-                built.append((rule_type, None))
-                continue
-            if rule.config.enabled:
-                built.append((rule_type, rule))
-        self._rules = built
-        return built
+        return group, self.run_rules(event, group, state)
 
     def replay_state(self, event: Event) -> tuple[Group, GroupState]:
         """The group's MemoryState with ``event`` applied, as ingest would have stored it."""
@@ -181,23 +149,6 @@ class ReplayEngine(Engine):
         self.recorder.add(
             decision(event, name, "rule", str(Outcome.FAILED), "", "", reason, "", event.event_id)
         )
-
-
-def _planned(rule_type: RuleType, rule: Rule, event: Event, actions: list[Action]) -> list[Planned]:
-    """``actions`` as ``Engine._run_rule`` plans them: the rule named, the dry-run switch,
-    and the member a greeting rule's answer to a join welcomes."""
-    greets = event.member.id if rule_type.greets and isinstance(event, MemberJoined) else ""
-    name, dry_run = rule_type.name, rule.config.dry_run
-    return [
-        Planned(
-            rule=name,
-            action=action if action.rule else dataclasses.replace(action, rule=name),
-            dry_run=dry_run,
-            event_id=event.event_id,
-            greets=greets,
-        )
-        for action in actions
-    ]
 
 
 def stored_roles(group: Group) -> dict[str, str]:

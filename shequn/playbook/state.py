@@ -6,10 +6,13 @@ asks for the member count costs no query for it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from shequn.chat.models import Message
@@ -25,7 +28,23 @@ from shequn.playbook.surveys_view import SurveyView
 #: The actions that count as a strike against a member (moderation's ladder).
 STRIKES = ("Warn", "Mute", "Remove")
 _DECIDED = (AuditLog.Outcome.PERFORMED, AuditLog.Outcome.DRY_RUN)
+#: The settings of a group that has none: always this object, so the engine's lineup,
+#: kept per settings object, is found again at the next event.
+NO_SETTINGS: Mapping[str, Any] = MappingProxyType({})
 _FAILED_FOR_GOOD = Q(outcome=AuditLog.Outcome.FAILED, details__error__permanent=True)
+
+
+@functools.cache
+def _greeted_sql() -> str:
+    """Whether a member was greeted in a group, in SQL written once: live, the welcome
+    rule asks at every join, and the ORM building the query was most of a join's time."""
+    quote = connection.ops.quote_name
+    greeting, account = quote(Greeting._meta.db_table), quote(Account._meta.db_table)
+    return (
+        f"SELECT 1 FROM {greeting} g JOIN {account} a ON a.{quote('id')} = g.{quote('account_id')}"
+        f" WHERE g.{quote('group_id')} = %s AND a.{quote('community_id')} = %s"
+        f" AND a.{quote('platform')} = %s AND a.{quote('external_id')} = %s LIMIT 1"
+    )
 
 
 class StoreState:
@@ -44,16 +63,19 @@ class StoreState:
 
     @property
     def settings(self) -> Mapping[str, Any]:
-        return self.group.settings or {}
+        return self.group.settings or NO_SETTINGS
 
     def member_count(self) -> int:
         stays = Membership.objects.filter(group=self.group, left_how="")
         return stays.values("account").distinct().count()
 
     def greeted(self, member_id: str) -> bool:
-        return Greeting.objects.filter(
-            group=self.group, account__platform=self.group.platform, account__external_id=member_id
-        ).exists()
+        group = self.group
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _greeted_sql(), [group.pk, group.community_id, group.platform, member_id]
+            )
+            return cursor.fetchone() is not None
 
     def display_name(self, member_id: str) -> str:
         account = self.account(member_id)

@@ -17,12 +17,17 @@ import contextlib
 import logging
 import sqlite3
 
+from asgiref.sync import sync_to_async
 from django.db import connection
 
 log = logging.getLogger(__name__)
 
-#: Seconds between checkpoints (a live store writes a few MB of log per second).
-EVERY = 0.2
+#: Seconds between checkpoints (a live store writes tens of MB of log per second).
+EVERY = 0.05
+#: Pages of log at which the engine's connection checkpoints by itself: only if this
+#: thread falls far behind (SQLite's default is 1,000, restored when it stops).
+HANDED_OVER = 20_000
+DEFAULT_AUTOCHECKPOINT = 1_000
 
 
 def _store_file() -> str | None:
@@ -40,6 +45,7 @@ async def checkpoint_while(stop: asyncio.Event) -> None:
         return
     # Its own connection: the engine's stays free; used by one worker call at a time.
     conn = sqlite3.connect(path, timeout=1.0, check_same_thread=False, isolation_level=None)
+    await sync_to_async(_autocheckpoint)(HANDED_OVER)
     try:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
@@ -47,6 +53,13 @@ async def checkpoint_while(stop: asyncio.Event) -> None:
             await asyncio.to_thread(_checkpoint, conn)
     finally:
         conn.close()
+        await sync_to_async(_autocheckpoint)(DEFAULT_AUTOCHECKPOINT)
+
+
+def _autocheckpoint(pages: int) -> None:
+    """Set the log size at which the engine's own connection checkpoints (on its thread)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA wal_autocheckpoint={int(pages)}")
 
 
 def _checkpoint(conn: sqlite3.Connection) -> None:

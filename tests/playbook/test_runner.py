@@ -280,17 +280,32 @@ def test_sqlites_log_is_checkpointed_beside_the_engine(
 
     monkeypatch.setattr(wal, "_checkpoint", checkpoint)
 
+    def autocheckpoint() -> int:
+        if connection.vendor != "sqlite":
+            return -1
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            return int(cursor.fetchone()[0])
+
+    during: list[int] = []
+
     async def go() -> None:
         stop = asyncio.Event()
         task = asyncio.create_task(wal.checkpoint_while(stop))
         await asyncio.sleep(wal.EVERY * 2.5)
+        during.append(await sync_to_async(autocheckpoint)())
         stop.set()
         await asyncio.wait_for(task, 5)
+        during.append(await sync_to_async(autocheckpoint)())  # the engine's thread, as above
 
     asyncio.run(go())
     if connection.vendor != "sqlite":
-        assert results == []  # PostgreSQL checkpoints by itself
+        assert results == [] and during == [-1, -1]  # PostgreSQL checkpoints by itself
         return
     assert results, "no checkpoint ran"
+    # Meanwhile the engine's own connection leaves checkpoints to that one (a checkpoint
+    # inside the engine's commit, with its syncs, was what stalled live rounds), and
+    # checkpoints by itself again afterwards.
+    assert during == [wal.HANDED_OVER, wal.DEFAULT_AUTOCHECKPOINT]
     busy, frames, copied = results[0]
     assert busy == 0 and frames > 0 and copied == frames

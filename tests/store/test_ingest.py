@@ -282,3 +282,26 @@ def test_reimport_judges_each_join_and_leave_by_its_own_time(community: Communit
     again = ingest(history, community)
     assert (again.joins, again.leaves, again.messages) == (0, 0, 0)
     assert stays_of("u7") == before
+
+
+def test_groups_loaded_at_once_are_judged_as_if_read_one_by_one(
+    community: Community, django_assert_num_queries: object
+) -> None:
+    """The live engine reads its groups and their stays together; what it stores then
+    is what it would store reading each group at its first event."""
+    from shequn.chat.ingest import LiveIngest
+
+    ingest([joined(1, "u1"), joined(2, "u1", group="g2"), message(3)], community)
+    before = stays_of("u1")
+    live = LiveIngest(community)
+    live.directory.load_groups(Group.objects.filter(community=community))
+    with django_assert_num_queries(0):  # type: ignore[operator]
+        live.add(message(4, group="g2"))  # known group and sender: held, nothing read
+    live.add(joined(5, "u1"))  # already in: no second stay
+    gone = dataclasses.replace(left_at(6, "u1"), group="g2")
+    live.add(gone)  # closes the stay in g2, not the one in g1
+    live.flush()
+    after = stays_of("u1")
+    assert len(after) == len(before) == 2
+    assert [stay[1] is None for stay in after] == [True, False]
+    assert Message.objects.filter(group__external_id="g2").count() == 1
