@@ -112,6 +112,12 @@ async def pump(events: Sequence[Any], rate: float | None) -> tuple[float, list[f
     runner.observe = observe
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(stop))
+    # Start-up (caches read, the heap settled) is no event's wait: feeding starts after it.
+    ready = asyncio.create_task(runner.ready.wait())
+    await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+    if not ready.done():
+        task.result()
+        raise SystemExit("the runner stopped before it was ready")
     start = time.perf_counter()
     if rate is None:
         for event in events:

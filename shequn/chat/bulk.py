@@ -19,9 +19,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from shequn.chat.models import Message
+from shequn.chat.statements import sqlite_time
 
 COLUMNS = (
     "group_id",
@@ -132,11 +133,6 @@ class SqliteWriter(PipelinedWriter):
         return count
 
 
-def sqlite_time(value: datetime) -> str:
-    """The time as Django stores it on SQLite: ``2025-01-01 08:00:00[.ffffff]``, naive UTC."""
-    return aware_utc(value).replace(tzinfo=None).isoformat(" ")
-
-
 class SqliteRowsWriter(MessageWriter):
     """A few rows at a time, on the calling thread (the live engine): ``executemany``.
 
@@ -157,8 +153,10 @@ class SqliteRowsWriter(MessageWriter):
         self.stored = 0
 
     def write(self, rows: Sequence[Row]) -> None:
-        connection.ensure_connection()
-        cursor = connection.connection.executemany(self.sql, rows)
+        db = connections[DEFAULT_DB_ALIAS]  # once: each ``connection.x`` costs a lookup
+        db.ensure_connection()
+        with db.wrap_database_errors:
+            cursor = db.connection.executemany(self.sql, rows)
         self.stored += cursor.rowcount
         cursor.close()
 

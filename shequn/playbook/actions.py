@@ -7,6 +7,7 @@ handled, a job is claimed by exactly one worker) are kept in one place.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from importlib import import_module
 from typing import Any
@@ -17,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from pydantic import ValidationError
 
+from shequn.chat.statements import execute
 from shequn.community.actions import audit
 from shequn.community.models import Group
 from shequn.playbook.models import ConnectorState, Job
@@ -48,17 +50,17 @@ def save_cursor(name: str, platform: str, cursor: str | None) -> None:
 
 
 def _update_cursor(name: str, platform: str, cursor: str, now: datetime) -> int:
-    """One UPDATE of the connector's row, in SQL written here (live, every round saves
+    """One UPDATE of the connector's row, in SQL written once (live, every round saves
     the cursor, and the ORM building the statement was most of that); rows changed."""
+    return int(execute(_cursor_sql(), [platform, cursor, now, name]).rowcount)
+
+
+@functools.cache
+def _cursor_sql() -> str:
     quote = connection.ops.quote_name
-    table = quote(ConnectorState._meta.db_table)
     sets = ", ".join(f"{quote(column)} = %s" for column in ("platform", "cursor", "updated_at"))
-    at = connection.ops.adapt_datetimefield_value(now)
-    with connection.cursor() as db:
-        db.execute(
-            f"UPDATE {table} SET {sets} WHERE {quote('name')} = %s", [platform, cursor, at, name]
-        )
-        return int(db.rowcount)
+    table = quote(ConnectorState._meta.db_table)
+    return f"UPDATE {table} SET {sets} WHERE {quote('name')} = %s"
 
 
 def enqueue(

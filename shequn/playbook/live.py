@@ -84,6 +84,18 @@ class LiveStore:
         self._feed = None
         self._groups_since = 0.0
 
+    def prime(self) -> LiveIngest:
+        """Read the community's accounts, and its live groups with their stays, afresh
+        (sync, DB). The runner primes before taking events, so that none waits for it."""
+        self.flush()
+        feed = self._feed = LiveIngest(self.community)
+        # The groups live events arrive for, read at once rather than each at its first
+        # event (a stall each, right after every refresh).
+        live = Group.objects.filter(community=self.community, settings__has_key="connector")
+        feed.directory.load_groups(live)
+        self._feed_since = time.monotonic()
+        return feed
+
     def flush(self) -> None:
         """Write what the ingest holds back (sync, DB; in the round's transaction)."""
         if self._feed is not None:
@@ -94,15 +106,8 @@ class LiveStore:
         if isinstance(event, DirectMessage):
             return True  # private to the bot: never one of the group's messages
         feed = self._feed
-        now = time.monotonic()
-        if feed is None or now - self._feed_since > REFRESH:
-            self.flush()
-            feed = self._feed = LiveIngest(self.community)
-            # The groups live events arrive for, read at once rather than each at its
-            # first event (a stall each, right after every refresh).
-            live = Group.objects.filter(community=self.community, settings__has_key="connector")
-            feed.directory.load_groups(live)
-            self._feed_since = now
+        if feed is None or time.monotonic() - self._feed_since > REFRESH:
+            feed = self.prime()
         try:
             feed.add(event)
         except IngestError:

@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 
 #: Most events handled in one database round (bounds each event's wait for its round).
 BATCH = 256
+#: Seconds a thread may keep the GIL while another waits for it, while the runner runs.
+SWITCH_INTERVAL = 0.001
 
 #: Events taken from a connector, each with the connector's cursor after it.
 Taken = list[tuple[Event, str | None]]
@@ -158,7 +160,8 @@ def build_sources() -> list[Source]:
 class Runner:
     """Pumps each source's events through its engine and runs the scheduler beside them.
 
-    ``observe``, when set, is called with the events of each finished round (benchmarks).
+    ``observe``, when set, is called with the events of each finished round (benchmarks);
+    ``ready`` is set once start-up is done and events are being taken.
     """
 
     def __init__(
@@ -171,6 +174,7 @@ class Runner:
         self.handled = 0
         self.engines = {s.engine.community.pk: s.engine for s in sources}
         self.observe: Callable[[Sequence[Event]], None] | None = None
+        self.ready = asyncio.Event()
 
     @classmethod
     def from_store(cls, worker: str, interval: float = 1.0) -> Runner:
@@ -183,16 +187,25 @@ class Runner:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run until ``stop`` is set; then finish the events taken and save every cursor."""
+        for live in {id(s.live): s.live for s in self.sources if s.live is not None}.values():
+            await sync_to_async(live.prime)()
         settle_heap()
+        # The loop and the engine's database thread share the GIL. A thread coming back
+        # from SQLite (which runs without it) while the other holds it waits up to the
+        # switch interval: 5 ms by default, a live round's whole budget at 5,000 events/s.
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch, SWITCH_INTERVAL))
         tasks = [asyncio.create_task(self.pump(source, stop)) for source in self.sources]
         tasks.append(
             asyncio.create_task(run_scheduler(stop, self.worker, self.interval, self.engine_for))
         )
         if self.sources:
             tasks.append(asyncio.create_task(checkpoint_while(stop)))
+        self.ready.set()
         try:
             await asyncio.gather(*tasks)
         finally:
+            sys.setswitchinterval(switch)
             await sync_to_async(self.save_cursors)()
             for source in self.sources:
                 with contextlib.suppress(Exception):

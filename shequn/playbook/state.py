@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from shequn.chat.models import Message
+from shequn.chat.statements import execute
 from shequn.community.models import Account, AuditLog, Group, Membership
 from shequn.events import Actor
 from shequn.playbook import admission_store, checkin_store
@@ -71,11 +72,8 @@ class StoreState:
 
     def greeted(self, member_id: str) -> bool:
         group = self.group
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _greeted_sql(), [group.pk, group.community_id, group.platform, member_id]
-            )
-            return cursor.fetchone() is not None
+        asked = [group.pk, group.community_id, group.platform, member_id]
+        return execute(_greeted_sql(), asked).fetchone() is not None
 
     def display_name(self, member_id: str) -> str:
         account = self.account(member_id)
