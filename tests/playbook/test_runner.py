@@ -275,8 +275,9 @@ def test_sqlites_log_is_checkpointed_beside_the_engine(
     ingest([joined(1, "u1"), said(2, "u1")], group.community)
     results: list[tuple[int, int, int]] = []
 
-    def checkpoint(conn: Any) -> None:
+    def checkpoint(conn: Any) -> int:
         results.append(conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
+        return int(results[-1][1])
 
     monkeypatch.setattr(wal, "_checkpoint", checkpoint)
 
