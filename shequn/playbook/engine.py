@@ -33,6 +33,7 @@ from shequn.events import Action, Actor, DirectMessage, Event, MemberJoined, Mut
 from shequn.playbook.actions import enqueue
 from shequn.playbook.admission import Admission
 from shequn.playbook.checkin_rule import CheckinRule
+from shequn.playbook.details import describe, error_details
 from shequn.playbook.elimination import Elimination
 from shequn.playbook.essence import Essence
 from shequn.playbook.jielong_rule import JielongRule
@@ -238,7 +239,7 @@ class Engine:
 
     def rule_failed(self, group: Group, name: str, event: Event, exc: Exception) -> None:
         """Audit a rule that raised on ``event`` (sync, DB); a replay counts it instead."""
-        details = {"event_id": event.event_id, "error": _error(exc)}
+        details = {"event_id": event.event_id, "error": error_details(exc)}
         audit(
             self.community, "rule", rule=name, group=group, target=event.event_id,
             reason=f"rule {name} raised", outcome=Outcome.FAILED, details=details,
@@ -336,7 +337,7 @@ class Engine:
         action = item.action
         details: dict[str, Any] = {"event_id": item.event_id, "action": describe(action)}
         if error is not None:
-            details["error"] = _error(error)
+            details["error"] = error_details(error)
         if via:
             details["via"] = via
         member = getattr(action, "member", None)
@@ -393,23 +394,3 @@ def _section_key(name: str, settings: Mapping[str, Any]) -> tuple[str, bytes] | 
         return name, orjson.dumps(settings.get(name), option=orjson.OPT_SORT_KEYS)
     except TypeError:
         return None
-
-
-def describe(action: Action) -> dict[str, Any]:
-    """An action's fields as plain JSON for the audit log's details."""
-    return {f.name: _plain(getattr(action, f.name)) for f in dataclasses.fields(action)}
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, Actor):
-        return {"id": value.id, "name": value.name}
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
-
-
-def _error(exc: BaseException) -> dict[str, Any]:
-    permanent = getattr(exc, "permanent", None)
-    return {"type": type(exc).__name__, "message": str(exc), "permanent": permanent}

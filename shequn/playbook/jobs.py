@@ -17,7 +17,8 @@ from shequn.community.actions import audit
 from shequn.community.models import AuditLog, Community, Group
 from shequn.connectors.base import ConnectorError
 from shequn.events import Action, Actor, Mute, Notify
-from shequn.playbook.engine import Engine, describe
+from shequn.playbook.details import describe
+from shequn.playbook.engine import Engine
 from shequn.playbook.models import Job
 
 #: The engine that acts for a community (the runner's, or one without connectors).

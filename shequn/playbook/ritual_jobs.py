@@ -29,7 +29,7 @@ from shequn.community.models import AuditLog, Group
 from shequn.connectors.base import action_name
 from shequn.events import Action, Actor, Notify, Schedule, Send
 from shequn.playbook.actions import enqueue
-from shequn.playbook.engine import describe
+from shequn.playbook.details import describe
 from shequn.playbook.jobs import KINDS, EngineFor, JobError, act_for_job, job_group, register
 from shequn.playbook.models import Job
 from shequn.playbook.ritual import (
