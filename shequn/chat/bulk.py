@@ -138,7 +138,8 @@ class SqliteRowsWriter(MessageWriter):
 
     For a live round's dozen rows spread over many groups, SQLite took about twice
     as long per row through ``json_each`` as with the rows bound directly
-    (bench/README.md, issue 6); the JSON form pays off only for an import's chunks.
+    (bench/README.md, issue 6). Imports keep the JSON form: one statement a chunk,
+    which runs without the GIL on the writer thread while the parser goes on.
     """
 
     time = staticmethod(sqlite_time)

@@ -167,7 +167,7 @@ class Engine:
 
         Kept per settings object, as ``_configure`` keeps each rule: most events of a
         group find its lineup with one lookup and call only the rules switched on
-        (asking all thirteen whether they were was a fifth of a live event's time).
+        (asking all thirteen whether they were on was a fifth of a live event's time).
         """
         cached = self._lineups.get(id(settings))
         if cached is not None and cached[0] is settings:
@@ -183,9 +183,10 @@ class Engine:
                 built.append((rule_type, rule))
         if len(self._lineups) >= MAX_BUILT:
             self._lineups.clear()
+        lineup = tuple(built)
         # Kept with its settings object, so that the id cannot be reused meanwhile.
-        self._lineups[id(settings)] = (settings, tuple(built))
-        return tuple(built)
+        self._lineups[id(settings)] = (settings, lineup)
+        return lineup
 
     def stored_state(self, event: Event) -> tuple[Group, GroupState] | None:
         """The event's stored group and a StoreState over it (live; sync, DB)."""
