@@ -15,14 +15,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from shequn.chat.models import Message
-from shequn.chat.statements import sqlite_time
+from shequn.chat.statements import aware_utc, sqlite_time
 
 COLUMNS = (
     "group_id",
@@ -42,11 +42,6 @@ COLUMNS = (
 Row = tuple[object, ...]
 
 
-def aware_utc(value: datetime) -> datetime:
-    """The time in UTC; orjson writes it as ``2025-01-01T08:00:00[.ffffff]Z`` (PAYLOAD)."""
-    return value if value.tzinfo is UTC else value.astimezone(UTC)
-
-
 # Times travel as datetimes written by orjson in C: formatting them in Python
 # (``isoformat``) cost ~4 µs a row on the ingest thread, the one parsing also runs on.
 PAYLOAD = orjson.OPT_UTC_Z
@@ -60,6 +55,7 @@ class MessageWriter:
     they touch the database themselves or read what was written.
     """
 
+    # In UTC, orjson writes a time as ``2025-01-01T08:00:00[.ffffff]Z`` (PAYLOAD).
     time: Callable[[datetime], object] = staticmethod(aware_utc)
 
     def write(self, rows: Sequence[Row]) -> None:

@@ -39,7 +39,11 @@ def _for_sqlite(sql: str) -> str:
     return sql.replace("%s", "?")
 
 
+def aware_utc(value: datetime) -> datetime:
+    """The time in UTC (already-UTC times pass through untouched: this runs per row)."""
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
+
+
 def sqlite_time(value: datetime) -> str:
     """The time as Django stores it on SQLite: ``2025-01-01 08:00:00[.ffffff]``, naive UTC."""
-    utc = value if value.tzinfo is UTC else value.astimezone(UTC)
-    return utc.replace(tzinfo=None).isoformat(" ")
+    return aware_utc(value).replace(tzinfo=None).isoformat(" ")
