@@ -7,8 +7,8 @@ the WAL at the commit and again into the database at the next checkpoint. This
 measures that cost on the real schema (a store made by ``shequn setup``) against
 a design the engine does not have yet: rows appended to a small staging table
 (the "inbox", unique on group and platform id, so a repeated event is still
-refused at once) and moved into the message table in one ordered statement
-about once a second. Both modes write the same rows, in rounds, with the WAL
+refused at once) and moved into the message table in one statement, in arrival
+order, about once a second. Both modes write the same rows, in rounds, with the WAL
 checkpointed on the same thread, so the CPU figures include what the log costs.
 
     python bench/live_write_bench.py [--rows N] [--round K] [--page-sizes 16384,4096]
@@ -44,7 +44,7 @@ STAGE = (
 )
 MOVE = (
     f"INSERT INTO chat_message ({COLUMNS}) SELECT {COLUMNS} FROM inbox WHERE true "
-    "ORDER BY group_id, external_id ON CONFLICT (group_id, external_id) DO NOTHING"
+    "ORDER BY rowid ON CONFLICT (group_id, external_id) DO NOTHING"  # arrival order: ids as now
 )
 GROUPS, MEMBERS, HISTORY = 100, 2_000, 200_000
 WORDS = ("你好", "今天", "群里", "hello", "world", "接龙", "打卡", "会议", "分享", "，", "。")
