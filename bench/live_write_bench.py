@@ -88,14 +88,19 @@ def run(path: Path, staged: bool, n: int, per_round: int, move_every: int) -> di
     db.execute("PRAGMA wal_autocheckpoint=0")  # checkpointed below, on this thread, timed
     live = rows(n, HISTORY, random.Random(2))
     frames = 0
+    slowest = 0.0  # the longest move, which every event queued behind it waits for
     cpu, wall = time.process_time(), time.perf_counter()
     for k in range(0, n, per_round):
         db.execute("BEGIN IMMEDIATE")
         db.executemany(STAGE if staged else DIRECT, live[k : k + per_round])
         if staged and (k + per_round) % move_every < per_round:
+            began = time.perf_counter()
             db.execute(MOVE)
             db.execute("DELETE FROM inbox")
-        db.execute("COMMIT")
+            db.execute("COMMIT")
+            slowest = max(slowest, time.perf_counter() - began)
+        else:
+            db.execute("COMMIT")
         if (k // per_round) % 100 == 99:
             frames += _checkpoint(db)
     if staged:
@@ -107,7 +112,12 @@ def run(path: Path, staged: bool, n: int, per_round: int, move_every: int) -> di
     db.close()
     if stored != n:
         raise SystemExit(f"{path}: {stored:,} rows stored, {n:,} written")
-    return {"cpu_us": cpu * 1e6 / n, "wall_us": wall * 1e6 / n, "wal_pages": frames / n}
+    return {
+        "cpu_us": cpu * 1e6 / n,
+        "wall_us": wall * 1e6 / n,
+        "wal_pages": frames / n,
+        "move_ms": slowest * 1e3,
+    }
 
 
 def _checkpoint(db: sqlite3.Connection) -> int:
@@ -133,6 +143,7 @@ def main() -> None:
                 print(
                     f"page {page_size:>6,} B  {mode:15s} {got['cpu_us']:6.1f} µs CPU/row  "
                     f"{got['wall_us']:6.1f} µs wall/row  {got['wal_pages']:5.2f} WAL pages/row  "
+                    f"slowest move {got['move_ms']:5.1f} ms  "
                     f"(load {os.getloadavg()[0]:.1f})",
                     flush=True,
                 )

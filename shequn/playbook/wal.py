@@ -28,8 +28,9 @@ EVERY = 0.05
 #: Pages of log at which the engine's own connection checkpoints. The thread here copies
 #: pages back, but cannot restart the log while the engine writes on (a restart needs
 #: every page copied when a write begins), so the engine still does it, at this size:
-#: about once a second at 5,000 events/s on 16 KiB pages, where SQLite's default (1,000,
-#: restored when the runner stops) stalled a round with syncs every 60 ms.
+#: about once a second at 5,000 events/s (each event logs ~20 KiB on the default 4 KiB pages,
+#: ~36 KiB on 16 KiB), where SQLite's default (1,000, restored when the runner stops)
+#: stalled a round with syncs every 60 ms.
 HANDED_OVER = 20_000
 DEFAULT_AUTOCHECKPOINT = 1_000
 #: Past this share of HANDED_OVER pages, while the log grows, checkpoints run back to

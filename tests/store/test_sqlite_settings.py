@@ -9,15 +9,15 @@ import pytest
 from shequn.settings import database_from_url
 
 
-def test_page_size_defaults_to_16_kib_and_can_be_chosen(
+def test_page_size_defaults_to_4_kib_and_can_be_chosen(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("SHEQUN_SQLITE_PAGE_SIZE", raising=False)
     init = database_from_url("sqlite:///x.sqlite3", tmp_path)["OPTIONS"]["init_command"]
-    assert init.startswith("PRAGMA page_size=16384;") and "synchronous=NORMAL" in init
-    monkeypatch.setenv("SHEQUN_SQLITE_PAGE_SIZE", "4096")
+    assert init.startswith("PRAGMA page_size=4096;") and "synchronous=NORMAL" in init
+    monkeypatch.setenv("SHEQUN_SQLITE_PAGE_SIZE", "16384")
     init = database_from_url("sqlite:///x.sqlite3", tmp_path)["OPTIONS"]["init_command"]
-    assert init.startswith("PRAGMA page_size=4096; PRAGMA journal_mode=WAL;")
+    assert init.startswith("PRAGMA page_size=16384; PRAGMA journal_mode=WAL;")
 
 
 @pytest.mark.parametrize("given", ["3000", "4k", "256", "131072", ""])
