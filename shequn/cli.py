@@ -102,6 +102,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_command(args)
 
 
+def cmd_repage(args: argparse.Namespace) -> int:
+    _django()
+    from shequn.repage import run_repage
+
+    return run_repage(args)
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     _django()
     from shequn.playbook.replay_command import run_replay
@@ -161,6 +168,7 @@ def parser() -> argparse.ArgumentParser:
         "digest": (cmd_digest, "a group's daily digest (每日精华) for one day"),
         "eliminate": (cmd_eliminate, "a group's elimination sweep (动态淘汰), or --dry-run"),
         "orders": (cmd_orders, "orders from a shop's file: shequn orders import FILE"),
+        "repage": (cmd_repage, "rebuild the SQLite store with another page size"),
         "manage": (cmd_manage, "run a Django management command"),
     }
     subs = {}
@@ -192,6 +200,9 @@ def parser() -> argparse.ArgumentParser:
     from shequn.playbook.elimination_command import add_eliminate_arguments
 
     add_eliminate_arguments(subs["eliminate"])
+    from shequn.repage import add_repage_arguments
+
+    add_repage_arguments(subs["repage"])
     from shequn.web.shop_command import add_orders_arguments
 
     add_orders_arguments(subs["orders"])

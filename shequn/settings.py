@@ -45,6 +45,14 @@ def _secret_key(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def check_page_size(raw: str, name: str = "SHEQUN_SQLITE_PAGE_SIZE") -> int:
+    """``raw`` as a page size SQLite accepts; ValueError naming ``name`` otherwise."""
+    size = int(raw) if raw.strip().isdigit() else 0
+    if not 512 <= size <= 65536 or size & (size - 1):
+        raise ValueError(f"{name}: {raw!r}; expected a power of two from 512 to 65536")
+    return size
+
+
 def _sqlite_page_size() -> int:
     """``SHEQUN_SQLITE_PAGE_SIZE``: the page size of a new SQLite store (4 KiB by default).
 
@@ -55,13 +63,7 @@ def _sqlite_page_size() -> int:
     machine (bench/README.md, issues 3 and 6); an archive that is only ever imported into
     may choose 16384.
     """
-    raw = os.environ.get("SHEQUN_SQLITE_PAGE_SIZE", "4096")
-    size = int(raw) if raw.strip().isdigit() else 0
-    if not 512 <= size <= 65536 or size & (size - 1):
-        raise ValueError(
-            f"SHEQUN_SQLITE_PAGE_SIZE: {raw!r}; expected a power of two from 512 to 65536"
-        )
-    return size
+    return check_page_size(os.environ.get("SHEQUN_SQLITE_PAGE_SIZE", "4096"))
 
 
 def database_from_url(url: str, data_dir: Path) -> dict[str, Any]:
@@ -109,6 +111,8 @@ ALLOWED_HOSTS = [
 ]
 DATABASE_URL = os.environ.get("SHEQUN_DATABASE_URL", f"sqlite:///{DATA_DIR / 'shequn.sqlite3'}")
 DATABASES = {"default": database_from_url(DATABASE_URL, DATA_DIR)}
+#: The page size new SQLite stores get, and the one ``shequn repage`` rebuilds a store with.
+SQLITE_PAGE_SIZE = _sqlite_page_size()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Processes a long replay shares its rules among (shequn.playbook.replay_workers); 1: one.
 REPLAY_WORKERS = int(os.environ.get("SHEQUN_REPLAY_WORKERS") or min(4, os.cpu_count() or 1))

@@ -43,6 +43,7 @@ from shequn.playbook.engine import Engine
 from shequn.playbook.live import LiveStore, handle_batch, live_engine
 from shequn.playbook.scheduler import bare_engine, run_scheduler
 from shequn.playbook.wal import checkpoint_while
+from shequn.repage import live_page_warning
 
 log = logging.getLogger(__name__)
 
@@ -335,6 +336,9 @@ async def serve(worker: str, interval: float) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     runner = await sync_to_async(Runner.from_store)(worker, interval)
+    warning = await sync_to_async(live_page_warning)()
+    if warning is not None and runner.sources:
+        print(f"shequn run: {warning}", file=sys.stderr, flush=True)
     if runner.sources:
         names = ", ".join(s.name for s in runner.sources)
         print(f"shequn run: connectors {names}; scheduler on ({worker})", flush=True)
