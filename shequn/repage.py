@@ -75,14 +75,13 @@ def _leave_wal(db: sqlite3.Connection, path: Path) -> None:
 
 
 def store_file() -> Path | None:
-    """The SQLite file Django is configured with; None for PostgreSQL or a memory store."""
-    from django.conf import settings
+    """The SQLite file of the default connection; None for PostgreSQL or a memory store."""
+    from django.db import connection
 
-    db = settings.DATABASES["default"]
-    name = str(db.get("NAME") or "")
-    if "sqlite3" not in db["ENGINE"] or not name or name == ":memory:" or name.startswith("file:"):
+    if connection.vendor != "sqlite":
         return None
-    return Path(name)
+    name = str(connection.settings_dict["NAME"])
+    return None if not name or name == ":memory:" or name.startswith("file:") else Path(name)
 
 
 def live_page_warning() -> str | None:

@@ -21,6 +21,8 @@ import sqlite3
 from asgiref.sync import sync_to_async
 from django.db import connection
 
+from shequn.repage import store_file
+
 log = logging.getLogger(__name__)
 
 #: Seconds between checkpoints (a live store writes tens of MB of log per second).
@@ -38,17 +40,9 @@ DEFAULT_AUTOCHECKPOINT = 1_000
 NEAR = 0.8
 
 
-def _store_file() -> str | None:
-    """The SQLite file of the default connection; None for PostgreSQL or a memory store."""
-    if connection.vendor != "sqlite":
-        return None
-    name = str(connection.settings_dict["NAME"])
-    return None if not name or name == ":memory:" or name.startswith("file:") else name
-
-
 async def checkpoint_while(stop: asyncio.Event) -> None:
     """Checkpoint the store's log every EVERY seconds until ``stop`` is set (SQLite only)."""
-    path = _store_file()
+    path = store_file()
     if path is None:
         return
     # Its own connection: the engine's stays free; used by one worker call at a time.
