@@ -15,9 +15,6 @@ import sqlite3
 import sys
 from pathlib import Path
 
-#: What ``shequn run`` calls a page size worth rebuilding (larger than the default).
-LIVE_PAGE_SIZE = 4096
-
 
 class RepageError(RuntimeError):
     """The store could not be rebuilt; it is as it was, in WAL mode."""
@@ -86,11 +83,13 @@ def store_file() -> Path | None:
 
 def live_page_warning() -> str | None:
     """A warning for ``shequn run`` when the store's pages are larger than 4 KiB (sync)."""
+    from django.conf import settings
+
     path = store_file()
     if path is None or not path.is_file():
         return None
     size = page_size(path)
-    if size <= LIVE_PAGE_SIZE:
+    if size <= settings.DEFAULT_SQLITE_PAGE_SIZE:
         return None
     kib = size // 1024
     return (

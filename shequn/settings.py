@@ -45,6 +45,11 @@ def _secret_key(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+#: New SQLite stores' page size unless SHEQUN_SQLITE_PAGE_SIZE says otherwise; ``shequn run``
+#: warns about a store with larger pages.
+DEFAULT_SQLITE_PAGE_SIZE = 4096
+
+
 def check_page_size(raw: str, name: str = "SHEQUN_SQLITE_PAGE_SIZE") -> int:
     """``raw`` as a page size SQLite accepts; ValueError naming ``name`` otherwise."""
     size = int(raw) if raw.strip().isdigit() else 0
@@ -63,7 +68,7 @@ def _sqlite_page_size() -> int:
     machine (bench/README.md, issues 3 and 6); an archive that is only ever imported into
     may choose 16384.
     """
-    return check_page_size(os.environ.get("SHEQUN_SQLITE_PAGE_SIZE", "4096"))
+    return check_page_size(os.environ.get("SHEQUN_SQLITE_PAGE_SIZE", str(DEFAULT_SQLITE_PAGE_SIZE)))
 
 
 def database_from_url(url: str, data_dir: Path) -> dict[str, Any]:
