@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
+from django.db import DataError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -89,6 +90,10 @@ def import_file(
         result.error = _message(exc)
     except IngestError as exc:
         result.error = f"{path}: {exc}"
+    except DataError as exc:
+        # A value the database itself refuses (on PostgreSQL: a NUL character in a
+        # name, a name longer than its column); the transaction left nothing behind.
+        result.error = f"{path}: the store refused a value from this file: {exc}"
     finally:
         progress.remove_task(task)
     finish_batch(batch, stats, result.error)

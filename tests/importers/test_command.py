@@ -67,3 +67,30 @@ def test_unknown_format_name_and_zone_are_refused(
     assert main(["import", str(path), "--community", "c", "--format", "nope", "--json"]) == 1
     assert "unknown format 'nope'" in json.loads(capsys.readouterr().out)["files"][0]["error"]
     assert main(["import", str(path), "--community", "c", "--tz", "Mars/Base"]) == 2
+
+
+def test_values_a_store_cannot_hold_never_end_in_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A NUL in a body is stored as U+FFFD; a NUL in a name, which PostgreSQL refuses,
+    refuses that file cleanly there (SQLite keeps it), and the next file still lands."""
+    from django.db import connection
+
+    def chat(n: int, name: str, text: str) -> dict[str, object]:  # a hand-written export
+        message = {"id": n, "type": "message", "date_unixtime": "1700000000",
+                   "from": name, "from_id": "user1", "text": text}  # fmt: skip
+        return {"name": "群", "type": "private_supergroup", "id": 7, "messages": [message]}
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "a.json").write_text(json.dumps(chat(1, "张\u0000三", "你好")))
+    (folder / "b.json").write_text(json.dumps(chat(2, "李四", "前\u0000后")))
+    code = main(["import", str(folder), "--community", "c", "--json"])
+    files = {Path(f["path"]).name: f for f in json.loads(capsys.readouterr().out)["files"]}
+    assert files["b.json"]["error"] == ""
+    assert Message.objects.filter(text="前\ufffd后").exists()
+    if connection.vendor == "postgresql":
+        assert code == 1 and str(folder / "a.json") in files["a.json"]["error"]
+        assert "NUL" in files["a.json"]["error"] and Message.objects.count() == 1
+    else:
+        assert code == 0 and Account.objects.filter(display_name="张\u0000三").exists()

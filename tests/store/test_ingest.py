@@ -19,6 +19,7 @@ from shequn.events import (
     Mention,
     MessageDeleted,
     MessageKind,
+    MessagePosted,
     ReactionAdded,
 )
 from tests.store.factories import T0, joined, message
@@ -49,6 +50,56 @@ def test_creates_group_accounts_persons_and_memberships(community: Community) ->
     first = Message.objects.get(group=group, external_id="m1")
     assert first.text == "第1条消息" and first.at == T0 + timedelta(minutes=1)
     assert first.sender is not None and first.sender.external_id == "u1"
+
+
+AWKWARD_TEXTS = [
+    "全角标点：“引号”，（括号）！",
+    "emoji 👍🏽 and a ZWJ family 👨‍👩‍👧",
+    'quotes " and \\ backslashes \\n, a tab\there',
+    "a NUL \x00 inside, LRM \u200e, line separator \u2028",
+    "line one\r\nline two\n  indented\n",
+    "",
+]
+
+
+def stored_texts_and_times() -> list[tuple[str, datetime, datetime | None]]:
+    return [(m.text, m.at, m.edited_at) for m in Message.objects.order_by("external_id")]
+
+
+def expected_texts_and_times(
+    events: list[MessagePosted],
+) -> list[tuple[str, datetime, datetime | None]]:
+    # Neither store can hold U+0000 in a text: it is stored as U+FFFD, the rest exactly.
+    return [(e.text.replace("\x00", "\ufffd"), e.at, e.edited_at) for e in events]
+
+
+def awkward_messages() -> list[MessagePosted]:
+    edited = T0 + timedelta(hours=1, microseconds=123456)
+    return [
+        message(n, text=text, edited_at=edited if n % 2 else None)
+        for n, text in enumerate(AWKWARD_TEXTS)
+    ]
+
+
+def test_texts_and_times_come_back_exactly(community: Community) -> None:
+    # The bulk writer hands the store one JSON document per chunk: bodies and times
+    # must come back as they went in, whatever characters they hold.
+    events = awkward_messages()
+    ingest(events, community)
+    assert stored_texts_and_times() == expected_texts_and_times(events)
+    assert ingest(events, community).messages == 0  # the same ids again: nothing new
+
+
+def test_live_ingest_stores_texts_as_the_bulk_writer_does(community: Community) -> None:
+    from shequn.chat.ingest import LiveIngest
+
+    events = awkward_messages()
+    live = LiveIngest(community)
+    live.add(events[0])  # a new group and account: through ``ingest``
+    for event in events[1:]:
+        live.add(event)
+    live.flush()
+    assert stored_texts_and_times() == expected_texts_and_times(events)
 
 
 def test_same_batch_twice_adds_nothing(community: Community) -> None:
