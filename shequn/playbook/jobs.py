@@ -7,8 +7,10 @@ on success and raises on failure; the scheduler records either outcome.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from importlib import import_module
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -27,6 +29,27 @@ Handler = Callable[[Job, EngineFor], Awaitable[None]]
 
 KINDS: dict[str, Handler] = {}
 
+#: The modules whose handlers register the other job kinds (``register``). They are
+#: imported on the first lookup, not when Django starts: with them come the engine
+#: and polars, ~0.3 s that every command paid, an import of one small file included.
+JOB_MODULES = (
+    "shequn.playbook.admission_jobs",
+    "shequn.playbook.checkin_jobs",
+    "shequn.playbook.columns_jobs",
+    "shequn.playbook.elimination_sweep",
+    "shequn.playbook.essence_jobs",
+    "shequn.playbook.jielong_jobs",
+    "shequn.playbook.matching_digest",
+    "shequn.playbook.matching_intro",
+    "shequn.playbook.meetups_jobs",
+    "shequn.playbook.presence_jobs",
+    "shequn.playbook.rewards",
+    "shequn.playbook.rewards_board",
+    "shequn.playbook.ritual_jobs",
+    "shequn.playbook.routing_jobs",
+    "shequn.playbook.surveys_jobs",
+)
+
 PERFORMED, FAILED = AuditLog.Outcome.PERFORMED, AuditLog.Outcome.FAILED
 
 
@@ -44,12 +67,21 @@ def register(kind: str) -> Callable[[Handler], Handler]:
     return add
 
 
+@functools.cache
+def known_kinds() -> dict[str, Handler]:
+    """Every job kind and its handler, the modules of JOB_MODULES imported first."""
+    for module in JOB_MODULES:
+        import_module(module)
+    return KINDS
+
+
 def handler_for(kind: str) -> Handler:
     """The handler of ``kind``; JobError names the known kinds."""
+    kinds = known_kinds()
     try:
-        return KINDS[kind]
+        return kinds[kind]
     except KeyError:
-        raise JobError(f"unknown job kind {kind!r}; known: {', '.join(sorted(KINDS))}") from None
+        raise JobError(f"unknown job kind {kind!r}; known: {', '.join(sorted(kinds))}") from None
 
 
 def job_group(job: Job) -> Group:

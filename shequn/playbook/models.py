@@ -48,7 +48,7 @@ class ConnectorState(models.Model):
 class Job(models.Model):
     """Work due at ``due_at``, claimed by exactly one engine with a conditional update.
 
-    ``kind`` names a handler in ``shequn.playbook.jobs.KINDS``; ``payload`` is its
+    ``kind`` names a handler in ``shequn.playbook.jobs.known_kinds()``; ``payload`` is its
     input. ``attempts`` counts failed runs; ``last_error`` keeps the latest one.
     """
 

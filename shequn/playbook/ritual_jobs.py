@@ -30,7 +30,7 @@ from shequn.connectors.base import action_name
 from shequn.events import Action, Actor, Notify, Schedule, Send
 from shequn.playbook.actions import enqueue
 from shequn.playbook.details import describe
-from shequn.playbook.jobs import KINDS, EngineFor, JobError, act_for_job, job_group, register
+from shequn.playbook.jobs import EngineFor, JobError, act_for_job, job_group, known_kinds, register
 from shequn.playbook.models import Job
 from shequn.playbook.ritual import (
     NAME,
@@ -50,8 +50,9 @@ SCAN_LIMIT = 5000
 def schedule(group: Group, action: Action) -> None:
     """Store handler of ``Schedule``: enqueue the job (its kind must be a known one)."""
     assert isinstance(action, Schedule)
-    if action.kind not in KINDS:
-        raise JobError(f"unknown job kind {action.kind!r}; known: {', '.join(sorted(KINDS))}")
+    kinds = known_kinds()
+    if action.kind not in kinds:
+        raise JobError(f"unknown job kind {action.kind!r}; known: {', '.join(sorted(kinds))}")
     payload: dict[str, Any] = dict(action.payload)
     payload.update(member=action.member.id, name=action.member.name, rule=action.rule)
     enqueue(action.kind, action.due_at, payload, group=group)
