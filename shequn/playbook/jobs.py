@@ -31,7 +31,7 @@ KINDS: dict[str, Handler] = {}
 
 #: The modules whose handlers register the other job kinds (``register``). They are
 #: imported on the first lookup, not when Django starts: with them come the engine
-#: and polars, ~0.3 s that every command paid, an import of one small file included.
+#: and polars, ~0.4 s that every command paid, an import of one small file included.
 JOB_MODULES = (
     "shequn.playbook.admission_jobs",
     "shequn.playbook.checkin_jobs",
